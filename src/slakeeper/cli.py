@@ -1,0 +1,231 @@
+"""The ``slakeeper`` command: thin wrappers that parse, call one function and print.
+
+Exit codes: 0 ok, 2 bad input (one line per problem, naming the key, line or field),
+1 internal error. Bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from slakeeper.config import load_calendar, load_config
+from slakeeper.core import (
+    Calendar,
+    InputError,
+    SlaError,
+    add_us,
+    between_us,
+    format_instant,
+    format_seconds,
+    parse_duration,
+    parse_instant,
+    to_us,
+)
+from slakeeper.core.durations import seconds_to_us
+
+app = typer.Typer(
+    name="slakeeper",
+    help="slakeeper: SLA clocks for B2B support, exact to the microsecond.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+time_app = typer.Typer(
+    help="Business-time arithmetic on a calendar of a configuration file.",
+    no_args_is_help=True,
+)
+app.add_typer(time_app, name="time")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+CalendarOption = Annotated[
+    str,
+    typer.Option(
+        "--calendar",
+        help="FILE[:ID]: a configuration file and the calendar in it (ID may be left out "
+        "when the file has one calendar).",
+    ),
+]
+
+
+def _fail(lines: Iterable[str]) -> typer.Exit:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(2)
+
+
+def reports_errors(command: _F) -> _F:
+    """Turn slakeeper's errors into exit code 2 and one line each; anything else into 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SlaError as exc:
+            problems = getattr(exc, "problems", None) or [str(each) for each in exc.details]
+            raise _fail(problems) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the CLI's top: report, never a bare traceback
+            if os.environ.get("SLAKEEPER_DEBUG"):
+                raise
+            typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_calendar(spec: str) -> Calendar:
+    """The calendar named by ``FILE[:ID]``."""
+    if Path(spec).is_file() or ":" not in spec:
+        return load_calendar(spec)
+    file, _, calendar_id = spec.rpartition(":")
+    return load_calendar(file, calendar_id)
+
+
+@app.command()
+@reports_errors
+def check(
+    config: Annotated[Path, typer.Argument(help="Configuration file (YAML or JSON).")],
+) -> None:
+    """Validate a configuration file; print every problem with its line and key."""
+    loaded = load_config(config)
+    typer.echo(f"ok: {config}: {len(loaded.calendars)} calendar(s)")
+
+
+@time_app.command("add")
+@reports_errors
+def time_add(
+    calendar: CalendarOption,
+    start: Annotated[str, typer.Option(help="Start instant, RFC 3339 with an offset.")],
+    duration: Annotated[str, typer.Option(help="Business time: 1h30m, 15m, 90s or seconds.")],
+) -> None:
+    """Print the instant at which DURATION of open time has passed after START."""
+    cal = open_calendar(calendar)
+    begin = _field("--start", parse_instant, start)
+    amount = _field("--duration", _duration_parser(cal), duration)
+    typer.echo(format_instant(add_us(cal, to_us(begin), amount)))
+
+
+@time_app.command("between")
+@reports_errors
+def time_between(
+    calendar: CalendarOption,
+    start: Annotated[str, typer.Option(help="Start instant, RFC 3339 with an offset.")],
+    end: Annotated[str, typer.Option(help="End instant, RFC 3339 with an offset.")],
+) -> None:
+    """Print the open seconds in [START, END) (0 when END is not after START)."""
+    cal = open_calendar(calendar)
+    begin = to_us(_field("--start", parse_instant, start))
+    finish = to_us(_field("--end", parse_instant, end))
+    typer.echo(format_seconds(between_us(cal, begin, finish)))
+
+
+@time_app.command("batch")
+@reports_errors
+def time_batch(calendar: CalendarOption) -> None:
+    """Answer JSONL requests from stdin, one JSON object per line, in order.
+
+    Requests: {"op":"add","start":ISO,"seconds":N,"pauses":[[A,B],...]} (or "duration":"1h")
+    and {"op":"between","start":ISO,"end":ISO,"pauses":[...]}. Answers: {"result": ISO},
+    {"result": seconds} or {"error": "..."} for a line that cannot be answered.
+    """
+    cal = open_calendar(calendar)
+    out = sys.stdout
+    for number, line in enumerate(sys.stdin, start=1):
+        try:
+            answer = f'{{"result": {answer_request(cal, line)}}}'
+        except SlaError as exc:
+            answer = json.dumps({"error": f"line {number}: {exc}"}, ensure_ascii=False)
+        out.write(answer + "\n")
+    out.flush()
+
+
+def answer_request(calendar: Calendar, line: str) -> str:
+    """The JSON text of the result of one batch request line."""
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}") from None
+    if not isinstance(request, dict):
+        raise InputError("expected a JSON object")
+    op = request.get("op")
+    start = to_us(_field("start", parse_instant, _required(request, "start")))
+    pauses = _pauses(request.get("pauses") or [])
+    if op == "add":
+        amount = _amount(calendar, request)
+        return json.dumps(format_instant(add_us(calendar, start, amount, pauses)))
+    if op == "between":
+        end = to_us(_field("end", parse_instant, _required(request, "end")))
+        return format_seconds(between_us(calendar, start, end, pauses))
+    raise InputError(f"unknown op {op!r} (expected 'add' or 'between')", path=("op",))
+
+
+def _amount(calendar: Calendar, request: dict[str, Any]) -> int:
+    if "seconds" in request:
+        value = request["seconds"]
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InputError(f"expected a number of seconds, got {value!r}", path=("seconds",))
+        if isinstance(value, str):
+            return _field(
+                "seconds", lambda v: parse_duration(v, allow_days=calendar.is_24x7), value
+            )
+        return _field("seconds", seconds_to_us, value)
+    if "duration" in request:
+        value = request["duration"]
+        return _field("duration", lambda v: parse_duration(v, allow_days=calendar.is_24x7), value)
+    raise InputError("missing required field", path=("seconds",))
+
+
+def _duration_parser(calendar: Calendar) -> Callable[[Any], int]:
+    """Durations as the calendar allows them: days only on a 24x7 calendar."""
+    return functools.partial(parse_duration, allow_days=calendar.is_24x7)
+
+
+def _pauses(value: Any) -> list[tuple[int, int]]:
+    if not isinstance(value, list):
+        raise InputError("expected a list of [start, end] pairs", path=("pauses",))
+    pairs = []
+    for index, pair in enumerate(value):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise InputError("expected a [start, end] pair", path=("pauses", index))
+        a = to_us(_field(f"pauses[{index}][0]", parse_instant, pair[0]))
+        b = to_us(_field(f"pauses[{index}][1]", parse_instant, pair[1]))
+        if a > b:
+            raise InputError("pause starts after it ends", path=("pauses", index))
+        pairs.append((a, b))
+    return pairs
+
+
+def _required(request: dict[str, Any], key: str) -> Any:
+    if key not in request:
+        raise InputError("missing required field", path=(key,))
+    return request[key]
+
+
+_V = TypeVar("_V")
+
+
+def _field(name: str, parse: Callable[[Any], _V], value: Any) -> _V:
+    """Parse one field; an error names the field."""
+    try:
+        return parse(value)
+    except SlaError as exc:
+        raise InputError(exc.message, path=(name,)) from None
+
+
+def main() -> None:
+    """Entry point of the ``slakeeper`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Instants: aware datetimes at the edges, integer microseconds since the Unix epoch inside.
+
+Every instant slakeeper computes with is UTC. Local wall time exists only inside calendars.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from slakeeper.core.errors import InputError
+
+__all__ = [
+    "EPOCH",
+    "MAX_US",
+    "MIN_US",
+    "format_instant",
+    "from_us",
+    "parse_instant",
+    "to_us",
+]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US_PER_SECOND = 1_000_000
+US_PER_DAY = 86_400 * US_PER_SECOND
+# The span datetime can represent, as microseconds since the epoch.
+MIN_US = -62_135_596_800 * US_PER_SECOND
+MAX_US = 253_402_300_799 * US_PER_SECOND + 999_999
+
+# RFC 3339 date-time: the offset is mandatory; ISO 8601 basic forms are not accepted.
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$"
+)
+
+
+def to_us(instant: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    delta = instant - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * US_PER_SECOND + delta.microseconds
+
+
+def from_us(us: int) -> datetime:
+    """The UTC datetime ``us`` microseconds after the epoch."""
+    if not MIN_US <= us <= MAX_US:
+        raise InputError(f"instant out of range (year 1 to 9999): {us} µs since 1970")
+    return EPOCH + timedelta(microseconds=us)
+
+
+def parse_instant(text: str) -> datetime:
+    """Read an RFC 3339 instant with an offset (``2026-03-02T14:05:00Z``) as aware UTC."""
+    if not isinstance(text, str):
+        raise InputError(f"expected an instant as a string, got {text!r}")
+    match = _RFC3339.match(text.strip())
+    if match is None:
+        if _looks_naive(text):
+            raise InputError(f"naive instant {text!r}: add an offset such as Z or +01:00")
+        raise InputError(f"invalid instant {text!r}: expected RFC 3339, e.g. 2026-03-02T14:05:00Z")
+    year, month, day, hour, minute, second, fraction, zulu, sign, oh, om = match.groups()
+    micro = int((fraction or "0").ljust(6, "0"))
+    offset = timedelta(0)
+    if not zulu:
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        if offset >= timedelta(hours=24):
+            raise InputError(f"invalid offset in {text!r}")
+        offset = -offset if sign == "-" else offset
+    try:
+        local = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro
+        )
+        return (local - offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"invalid instant {text!r}: {exc}") from None
+
+
+def _looks_naive(text: str) -> bool:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return parsed.tzinfo is None
+
+
+def format_instant(instant: datetime | int) -> str:
+    """Write an instant as UTC ``…Z``, with a fraction only when non-zero."""
+    dt = from_us(instant) if isinstance(instant, int) else instant.astimezone(UTC)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if dt.year < 1000:
+        text = f"{dt.year:04d}" + text[text.index("-") :]
+    if dt.microsecond:
+        text += "." + f"{dt.microsecond:06d}".rstrip("0")
+    return text + "Z"
