@@ -366,12 +366,13 @@ def between_many(calendar: Calendar, starts: npt.ArrayLike, ends: npt.ArrayLike)
     """Open microseconds in each ``[starts[i], ends[i])``; instants as µs or datetime64."""
     s, e = _as_us(starts), _as_us(ends)
     if calendar.is_always_open:
-        return np.maximum(e - s, 0).astype(np.int64)
+        spans: Int64Array = np.maximum(e - s, 0)
+        return spans
     if not len(s):
         return np.zeros(0, dtype=np.int64)
     timeline = _timeline(calendar, int(min(s.min(), e.min())), int(max(s.max(), e.max())))
-    opened = _open_before_many(timeline, e) - _open_before_many(timeline, s)
-    return np.maximum(opened, 0).astype(np.int64, copy=False)
+    opened: Int64Array = _open_before_many(timeline, e) - _open_before_many(timeline, s)
+    return np.maximum(opened, 0)
 
 
 def add_many(calendar: Calendar, starts: npt.ArrayLike, durations: npt.ArrayLike) -> Int64Array:
