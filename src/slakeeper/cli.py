@@ -11,6 +11,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,6 +32,8 @@ from slakeeper.core import (
     to_us,
 )
 from slakeeper.core.durations import seconds_to_us
+from slakeeper.core.evaluation import Diagnostic
+from slakeeper.services.evaluations import evaluate_file, explain_lines, ticket_document, write_json
 
 app = typer.Typer(
     name="slakeeper",
@@ -157,16 +161,16 @@ def answer_request(calendar: Calendar, line: str) -> str:
         raise InputError(f"invalid JSON: {exc.msg}") from None
     if not isinstance(request, dict):
         raise InputError("expected a JSON object")
-    op = request.get("op")
+    op = _required(request, "op")
+    if op not in ("add", "between"):
+        raise InputError(f"unknown op {op!r} (expected 'add' or 'between')", path=("op",))
     start = to_us(_field("start", parse_instant, _required(request, "start")))
-    pauses = _pauses(request.get("pauses") or [])
+    pauses = _pauses([] if request.get("pauses") is None else request["pauses"])
     if op == "add":
         amount = _amount(calendar, request)
         return json.dumps(format_instant(add_us(calendar, start, amount, pauses)))
-    if op == "between":
-        end = to_us(_field("end", parse_instant, _required(request, "end")))
-        return format_seconds(between_us(calendar, start, end, pauses))
-    raise InputError(f"unknown op {op!r} (expected 'add' or 'between')", path=("op",))
+    end = to_us(_field("end", parse_instant, _required(request, "end")))
+    return format_seconds(between_us(calendar, start, end, pauses))
 
 
 def _amount(calendar: Calendar, request: dict[str, Any]) -> int:
@@ -220,6 +224,101 @@ def _field(name: str, parse: Callable[[Any], _V], value: Any) -> _V:
         return parse(value)
     except SlaError as exc:
         raise InputError(exc.message, path=(name,)) from None
+
+
+class OutputFormat(StrEnum):
+    """How ``evaluate`` prints its results."""
+
+    JSON = "json"
+    TABLE = "table"
+
+
+def _now(value: str | None) -> int:
+    if value is None:
+        return to_us(datetime.now(UTC))  # the CLI, not the core, reads the clock
+    return to_us(_field("--now", parse_instant, value))
+
+
+def _report(diagnostics: list[Diagnostic], strict: bool) -> None:
+    for diagnostic in diagnostics:
+        typer.echo(str(diagnostic), err=True)
+    if strict and diagnostics:
+        raise typer.Exit(2)
+
+
+@app.command("evaluate")
+@reports_errors
+def evaluate_command(
+    config: Annotated[Path, typer.Option("--config", help="Configuration file.")],
+    events: Annotated[Path, typer.Option("--events", help="Events, one JSON object per line.")],
+    now: Annotated[
+        str | None, typer.Option(help="Evaluate at this instant (default: the current time).")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="json or table.")] = (
+        OutputFormat.JSON
+    ),
+    strict: Annotated[bool, typer.Option(help="Exit 2 on any diagnostic.")] = False,
+) -> None:
+    """Replay events offline and print every clock of every ticket."""
+    at = _now(now)
+    evaluated = evaluate_file(events, load_config(config), at)
+    _report(evaluated.diagnostics, strict)
+    documents = [ticket_document(result, at) for result in evaluated.evaluation.tickets]
+    if output is OutputFormat.TABLE:
+        print_table(documents)
+        return
+    write_json(documents, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+@app.command("explain")
+@reports_errors
+def explain_command(
+    config: Annotated[Path, typer.Option("--config", help="Configuration file.")],
+    events: Annotated[Path, typer.Option("--events", help="Events, one JSON object per line.")],
+    ticket: Annotated[str, typer.Option("--ticket", help="The ticket to explain.")],
+    now: Annotated[
+        str | None, typer.Option(help="Explain at this instant (default: the current time).")
+    ] = None,
+) -> None:
+    """Print one ticket's timeline: every start, pause, warning, breach and fulfilment."""
+    at = _now(now)
+    evaluated = evaluate_file(events, load_config(config), at, explain=True)
+    found = [r for r in evaluated.evaluation.tickets if r.ticket == ticket]
+    if not found:
+        raise InputError(f"no ticket {ticket!r} in {events}", path=("--ticket",))
+    _report([d for d in evaluated.diagnostics if d.ticket in (ticket, None)], strict=False)
+    for line in explain_lines(found[0]):
+        typer.echo(line)
+    document = ticket_document(found[0], at)
+    typer.echo(f"at {format_instant(at)}: next action {document['next_action_at'] or 'none'}")
+    for clock in document["clocks"]:
+        typer.echo(
+            f"  {clock['metric']}{'[' + clock['team'] + ']' if clock['team'] else ''}"
+            f"#{clock['cycle']}: {clock['status']}, elapsed {clock['elapsed_seconds']}s"
+            f" of {clock['target_seconds']}s, due {clock['due_at'] or '-'}"
+        )
+
+
+def print_table(documents: list[dict[str, Any]]) -> None:
+    """Print clocks as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("ticket", "policy", "metric", "team", "cycle", "status", "due_at", "elapsed s")
+    for document in documents:
+        for clock in document["clocks"] or [{}]:
+            table.add_row(
+                document["ticket"],
+                document["policy"] or "-",
+                clock.get("metric", "-"),
+                clock.get("team") or "",
+                str(clock.get("cycle", "")),
+                clock.get("status", "no clocks"),
+                clock.get("due_at") or "",
+                str(clock.get("elapsed_seconds", "")),
+            )
+    Console(width=160).print(table)
 
 
 def main() -> None:

@@ -1,0 +1,346 @@
+"""One cycle of one SLA clock: elapsed business time, pauses, marks (warnings, breach) and results.
+
+A :class:`Cycle` counts business time of its calendar while it runs. Its state is kept at an
+*anchor* (the last instant its counting changed): elapsed and paused time are known there,
+and the next *mark* (the earliest warning, objective, escalation step or breach still ahead)
+is computed once per anchor with a single ``add``. Passing a mark computes the next one from
+it, since ``add(add(s, a), b - a) == add(s, b)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from slakeeper.core.calendars import Calendar
+from slakeeper.core.policies import Metric, Target, Threshold
+from slakeeper.core.timelines import add_us, between_us
+
+__all__ = ["ClockStatus", "Cycle", "Mark", "MarkKind", "Transition"]
+
+
+class ClockStatus(StrEnum):
+    """A clock cycle's state."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
+class MarkKind(StrEnum):
+    """Instants a running cycle reaches by itself, without a new event."""
+
+    WARNING = "warning"
+    OBJECTIVE = "objective"
+    ESCALATION = "escalation"
+    BREACH = "breach"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A point of a cycle: reached when elapsed time equals ``offset``."""
+
+    offset: int
+    kind: MarkKind
+    index: int = 0  # warning threshold or escalation step (0-based)
+    threshold: Threshold | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Something that happened to a cycle, for the explained timeline."""
+
+    at: int
+    kind: str
+    detail: str = ""
+
+
+Recorder = Callable[["Cycle", Transition], None]
+
+
+@dataclass(eq=False)
+class Cycle:
+    """Mutable state of one cycle while a ticket's log is replayed."""
+
+    metric: Metric
+    team: str | None
+    number: int
+    calendar: Calendar
+    target: Target
+    started_at: int
+    thresholds: tuple[Threshold, ...]
+    steps: tuple[Threshold, ...]  # escalation step thresholds
+    anchor: int = 0
+    elapsed: int = 0  # at the anchor
+    paused_time: int = 0  # at the anchor
+    is_paused: bool = False
+    fulfilled_at: int | None = None
+    breached_at: int | None = None
+    objective_missed_at: int | None = None
+    cancelled_at: int | None = None
+    warnings: list[tuple[Threshold, int]] = field(default_factory=list)
+    escalations: list[tuple[int, int]] = field(default_factory=list)  # (step index, instant)
+    done: set[tuple[MarkKind, int]] = field(default_factory=set)
+    marks: list[Mark] = field(default_factory=list)  # pending, by offset
+    next_mark: Mark | None = None
+    next_at: int | None = None  # instant of next_mark
+    cause: tuple[str, int | None] | None = None  # event (id, line) that last set it counting
+    due_when_fulfilled: int | None = None
+    objective_due_when_fulfilled: int | None = None
+
+    def __post_init__(self) -> None:
+        self.anchor = self.started_at
+        self._plan_marks()
+
+    # ---- reading ------------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        """True while neither fulfilled nor cancelled."""
+        return self.fulfilled_at is None and self.cancelled_at is None
+
+    @property
+    def is_counting(self) -> bool:
+        """True while active and not paused."""
+        return self.is_active and not self.is_paused
+
+    def elapsed_at(self, t: int) -> int:
+        """Elapsed business µs at ``t`` (not before the anchor)."""
+        if self.is_counting and t > self.anchor:
+            return self.elapsed + between_us(self.calendar, self.anchor, t)
+        return self.elapsed
+
+    def paused_at(self, t: int) -> int:
+        """Paused business µs at ``t``."""
+        if self.is_active and self.is_paused and t > self.anchor:
+            return self.paused_time + between_us(self.calendar, self.anchor, t)
+        return self.paused_time
+
+    @property
+    def status(self) -> ClockStatus:
+        """The state shown to users."""
+        if self.cancelled_at is not None:
+            return ClockStatus.CANCELLED
+        if self.breached_at is not None:
+            return ClockStatus.BREACHED
+        if self.fulfilled_at is not None:
+            return ClockStatus.MET
+        return ClockStatus.PAUSED if self.is_paused else ClockStatus.RUNNING
+
+    def due_at(self) -> int | None:
+        """When the SLA target is (or was) due; None while paused or cancelled."""
+        if self.breached_at is not None:
+            return self.breached_at
+        if self.fulfilled_at is not None:
+            return self.due_when_fulfilled
+        if not self.is_counting:
+            return None
+        return self._instant_of(self.target.sla)
+
+    def objective_due_at(self) -> int | None:
+        """When the objective is (or was) due; None without one, while paused or cancelled."""
+        objective = self.target.objective
+        if objective is None:
+            return None
+        if self.objective_missed_at is not None:
+            return self.objective_missed_at
+        if self.fulfilled_at is not None:
+            return self.objective_due_when_fulfilled
+        if not self.is_counting:
+            return None
+        return self._instant_of(objective)
+
+    def objective_status(self) -> str | None:
+        """``met``, ``missed`` or ``running``; None without an objective (or when cancelled)."""
+        if self.target.objective is None:
+            return None
+        if self.objective_missed_at is not None:
+            return "missed"
+        if self.fulfilled_at is not None:
+            return "met"
+        return None if self.cancelled_at is not None else "running"
+
+    def _instant_of(self, offset: int) -> int:
+        return add_us(self.calendar, self.anchor, max(offset - self.elapsed, 0))
+
+    # ---- marks ----------------------------------------------------------------------------
+
+    def _plan_marks(self) -> None:
+        """List the marks still ahead, by offset (the breach last among equals)."""
+        sla = self.target.sla
+        marks = []
+        for index, threshold in enumerate(self.thresholds):
+            offset = threshold.offset(sla)
+            if offset is not None:
+                marks.append(Mark(offset, MarkKind.WARNING, index, threshold))
+        for index, threshold in enumerate(self.steps):
+            offset = threshold.offset(sla)
+            if offset is not None:
+                marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold))
+        if self.target.objective is not None:
+            marks.append(Mark(self.target.objective, MarkKind.OBJECTIVE))
+        marks.append(Mark(sla, MarkKind.BREACH))
+        order = {MarkKind.WARNING: 0, MarkKind.OBJECTIVE: 1, MarkKind.ESCALATION: 2}
+        marks.sort(key=lambda m: (m.offset, order.get(m.kind, 3), m.index))
+        self.marks = [m for m in marks if not self._is_done(m)]
+        self._aim()
+
+    def _is_done(self, mark: Mark) -> bool:
+        if mark.kind is MarkKind.BREACH:
+            return self.breached_at is not None
+        if mark.kind is MarkKind.OBJECTIVE:
+            return self.objective_missed_at is not None
+        return (mark.kind, mark.index) in self.done
+
+    def _aim(self) -> None:
+        """Compute the instant of the next mark from the anchor (one ``add``)."""
+        self.next_mark = self.marks[0] if self.marks and self.is_counting else None
+        if self.next_mark is None:
+            self.next_at = None
+            return
+        remaining = self.next_mark.offset - self.elapsed
+        if remaining < 0:
+            remaining = 0
+        self.next_at = add_us(self.calendar, self.anchor, remaining)
+
+    def advance(self, t: int, record: Recorder | None) -> None:
+        """Reach every mark at or before ``t``."""
+        while self.next_at is not None and self.next_at <= t:
+            mark, at = self.next_mark, self.next_at
+            assert mark is not None
+            self._reach(mark, at, record)
+            self.marks.pop(0)
+            following = self.marks[0] if self.marks else None
+            self.next_mark = following
+            if following is None:
+                self.next_at = None
+            else:
+                self.next_at = add_us(self.calendar, at, max(following.offset - mark.offset, 0))
+
+    def _reach(self, mark: Mark, at: int, record: Recorder | None) -> None:
+        if mark.kind is MarkKind.BREACH:
+            self.breached_at = at
+        elif mark.kind is MarkKind.OBJECTIVE:
+            self.objective_missed_at = at
+        elif mark.kind is MarkKind.WARNING:
+            assert mark.threshold is not None
+            self.warnings.append((mark.threshold, at))
+            self.done.add((mark.kind, mark.index))
+        else:
+            self.escalations.append((mark.index, at))
+            self.done.add((mark.kind, mark.index))
+        if record is not None:
+            record(self, Transition(at, mark.kind.value, _mark_detail(mark, self.target)))
+
+    # ---- changes ----------------------------------------------------------------------------
+
+    def _reanchor(self, t: int) -> None:
+        if t > self.anchor:
+            if self.is_counting:
+                self.elapsed += between_us(self.calendar, self.anchor, t)
+            elif self.is_active:
+                self.paused_time += between_us(self.calendar, self.anchor, t)
+            self.anchor = t
+
+    def pause(self, t: int) -> None:
+        """Stop counting at ``t``."""
+        if self.is_counting:
+            self._reanchor(t)
+            self.is_paused = True
+            self._aim()
+
+    def resume(self, t: int) -> None:
+        """Count again from ``t``."""
+        if self.is_active and self.is_paused:
+            self._reanchor(t)
+            self.is_paused = False
+            self._aim()
+
+    def fulfil(self, t: int) -> None:
+        """Fulfil at ``t``: a breach, miss or warning reached exactly at ``t`` is withdrawn."""
+        if not self.is_active:
+            return
+        if self.is_counting:
+            self.due_when_fulfilled = self._instant_of(self.target.sla)
+            if self.target.objective is not None:
+                self.objective_due_when_fulfilled = self._instant_of(self.target.objective)
+        self._reanchor(t)
+        self.fulfilled_at = t
+        # A fulfilment at or before a mark's instant prevents it (DESIGN.md section 4).
+        if self.breached_at == t:
+            self.breached_at = None
+            self.due_when_fulfilled = t
+        if self.objective_missed_at == t:
+            self.objective_missed_at = None
+            self.objective_due_when_fulfilled = t
+        self.warnings = [(w, at) for w, at in self.warnings if at < t]
+        self.escalations = [(i, at) for i, at in self.escalations if at < t]
+        self.next_mark = self.next_at = None
+
+    def reopen(self, t: int, paused: bool) -> None:
+        """Resume a fulfilled cycle at ``t``; the fulfilled spell counts as paused."""
+        if self.fulfilled_at is None or self.cancelled_at is not None:
+            return
+        self.paused_time += between_us(self.calendar, self.fulfilled_at, t)
+        self.anchor = t
+        self.fulfilled_at = None
+        self.due_when_fulfilled = self.objective_due_when_fulfilled = None
+        self.is_paused = paused
+        self._plan_marks()
+
+    def cancel(self, t: int) -> None:
+        """End the cycle at ``t`` because its metric lost its target."""
+        if self.is_active:
+            self._reanchor(t)
+            self.cancelled_at = t
+            self.next_mark = self.next_at = None
+
+    def retarget(
+        self,
+        t: int,
+        target: Target,
+        calendar: Calendar,
+        thresholds: tuple[Threshold, ...],
+        steps: tuple[Threshold, ...],
+        record: Recorder | None,
+    ) -> None:
+        """Apply a new target (and calendar) from ``t``; marks already passed are reached at ``t``.
+
+        The cycle keeps its start and elapsed time (counted under the old calendar until
+        ``t``); a breach is never back-dated and never withdrawn.
+        """
+        self._reanchor(t)
+        self.target, self.calendar = target, calendar
+        self.thresholds, self.steps = thresholds, steps
+        self._plan_marks()
+        if self.is_active:
+            passed = [m for m in self.marks if m.offset <= self.elapsed]
+            for mark in passed:
+                self._reach(mark, t, record)
+            self.marks = self.marks[len(passed) :]
+            self._aim()
+
+
+def _mark_detail(mark: Mark, target: Target) -> str:
+    if mark.kind is MarkKind.BREACH:
+        return f"elapsed reached the SLA target {_hours(target.sla)}"
+    if mark.kind is MarkKind.OBJECTIVE:
+        return f"elapsed reached the objective {_hours(mark.offset)}"
+    assert mark.threshold is not None
+    what = "warning" if mark.kind is MarkKind.WARNING else f"escalation step {mark.index + 1}"
+    return (
+        f"{what} at {mark.threshold.text} of {_hours(target.sla)} (elapsed {_hours(mark.offset)})"
+    )
+
+
+def _hours(us: int) -> str:
+    seconds, micro = divmod(us, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{v}{u}" for v, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if v)
+    if micro:
+        text += f"{micro}µs"
+    return text or "0s"

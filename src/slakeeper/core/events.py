@@ -1,0 +1,261 @@
+"""Ticket events: the append-only log every SLA number is computed from.
+
+:func:`parse_event` turns one decoded JSON object into an :class:`Event`, refusing what
+DESIGN.md section 5 does not allow with an :class:`EventError` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from slakeeper.core.errors import EventError, SlaError
+from slakeeper.core.instants import parse_instant, to_us
+from slakeeper.core.policies import Metric, Status
+
+__all__ = ["TICKET_FIELDS", "Author", "Event", "EventType", "parse_event"]
+
+
+class EventType(StrEnum):
+    """What happened to a ticket."""
+
+    CREATED = "created"
+    MESSAGE = "message"
+    STATUS = "status"
+    UPDATE = "update"
+    ASSIGN = "assign"
+    CSAT = "csat"
+    ESCALATED = "escalated"
+
+
+class Author(StrEnum):
+    """Who wrote a message (or opened a ticket)."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+# Ticket fields a `created` event may carry and an `update` may change (team: `assign` only).
+TICKET_FIELDS = (
+    "severity",
+    "account",
+    "account_tier",
+    "channel",
+    "subject",
+    "plan",
+    "product",
+    "tags",
+    "custom",
+)
+_CREATED_ONLY = ("team", "agent", "status", "author")
+_STRING_FIELDS = ("severity", "account", "account_tier", "channel", "subject", "plan", "product")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One validated event. ``at`` is UTC microseconds; ``line`` is its source line, if any."""
+
+    id: str
+    ticket: str
+    type: EventType
+    at: int
+    line: int | None = None
+    author: Author | None = None
+    public: bool = True
+    status: Status | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    team: str | None = None
+    agent: str | None = None
+    assigns_team: bool = False
+    score: float | None = None
+    metric: Metric | None = None
+    cycle: int | None = None
+    step: int | None = None
+    threshold: Any = None
+    path: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def same_payload(self, other: Event) -> bool:
+        """True when two events with one id say the same thing (compared as parsed values)."""
+        return _comparable(self) == _comparable(other)
+
+
+def _comparable(event: Event) -> tuple[Any, ...]:
+    return (
+        event.ticket,
+        event.type,
+        event.at,
+        event.author,
+        event.public,
+        event.status,
+        dict(event.fields),
+        event.team,
+        event.agent,
+        event.assigns_team,
+        event.score,
+        event.metric,
+        event.cycle,
+        event.step,
+        event.threshold,
+        event.path,
+    )
+
+
+def parse_event(data: object, line: int | None = None) -> Event:
+    """Validate one decoded JSON object as an event."""
+    if not isinstance(data, Mapping):
+        raise EventError("expected a JSON object")
+    event_id = _identifier(data, "id")
+    ticket = _identifier(data, "ticket")
+    kind = _choice(data, "type", EventType, required=True)
+    at = _instant(data, "at")
+    base = {"id": event_id, "ticket": ticket, "type": kind, "at": at, "line": line, "raw": data}
+    parse = _PARSERS[kind]
+    return parse(data, base)
+
+
+def _created(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    fields = _ticket_fields(data, allow=set(TICKET_FIELDS))
+    author = _choice(data, "author", Author) or Author.CUSTOMER
+    status = _choice(data, "status", Status) or Status.NEW
+    if not status.is_open:
+        raise EventError("a ticket cannot be created solved or closed", path=("status",))
+    team, agent = _optional_text(data, "team"), _optional_text(data, "agent")
+    return Event(**base, author=author, status=status, fields=fields, team=team, agent=agent)
+
+
+def _message(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    author = _choice(data, "author", Author, required=True)
+    public = data.get("public", True)
+    if not isinstance(public, bool):
+        raise EventError(f"expected true or false, got {public!r}", path=("public",))
+    return Event(**base, author=author, public=public)
+
+
+def _status(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    return Event(**base, status=_choice(data, "status", Status, required=True))
+
+
+def _update(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    raw = data.get("fields")
+    if not isinstance(raw, Mapping) or not raw:
+        raise EventError("expected a non-empty object of ticket fields", path=("fields",))
+    for name in raw:
+        if name in ("status", "team"):
+            use = "a status event" if name == "status" else "an assign event"
+            raise EventError(f"{name} cannot be updated here: use {use}", path=("fields", name))
+        if name not in TICKET_FIELDS:
+            raise EventError(f"unknown ticket field {name!r}", path=("fields", name))
+    return Event(**base, fields=_ticket_fields(raw, allow=set(raw), prefix=("fields",)))
+
+
+def _assign(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    if "team" not in data and "agent" not in data:
+        raise EventError("an assign event needs a team or an agent", path=("team",))
+    team, agent = _optional_text(data, "team"), _optional_text(data, "agent")
+    return Event(**base, team=team, agent=agent, assigns_team="team" in data)
+
+
+def _csat(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    score = data.get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise EventError(f"expected a number, got {score!r}", path=("score",))
+    return Event(**base, score=float(score))
+
+
+def _escalated(data: Mapping[str, Any], base: dict[str, Any]) -> Event:
+    metric = _choice(data, "metric", Metric, required=True)
+    cycle, step = data.get("cycle"), data.get("step")
+    for name, value in (("cycle", cycle), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise EventError(f"expected a positive integer, got {value!r}", path=(name,))
+    return Event(
+        **base,
+        metric=metric,
+        cycle=cycle,
+        step=step,
+        team=_optional_text(data, "team"),
+        threshold=data.get("threshold"),
+        path=_optional_text(data, "path"),
+    )
+
+
+_PARSERS = {
+    EventType.CREATED: _created,
+    EventType.MESSAGE: _message,
+    EventType.STATUS: _status,
+    EventType.UPDATE: _update,
+    EventType.ASSIGN: _assign,
+    EventType.CSAT: _csat,
+    EventType.ESCALATED: _escalated,
+}
+
+
+def _identifier(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        raise EventError("missing required field", path=(key,))
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise EventError(f"expected a non-empty string, got {value!r}", path=(key,))
+    return str(value)
+
+
+def _instant(data: Mapping[str, Any], key: str) -> int:
+    if data.get(key) is None:
+        raise EventError("missing required field", path=(key,))
+    try:
+        return to_us(parse_instant(data[key]))
+    except SlaError as exc:
+        raise EventError(exc.message, path=(key,)) from None
+
+
+def _choice(data: Mapping[str, Any], key: str, kind: Any, required: bool = False) -> Any:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise EventError("missing required field", path=(key,))
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise EventError(
+            f"unknown {key} {value!r} (expected one of {known})", path=(key,)
+        ) from None
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise EventError(f"expected a string, got {value!r}", path=(key,))
+    return str(value)
+
+
+def _ticket_fields(
+    data: Mapping[str, Any], *, allow: set[str], prefix: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in TICKET_FIELDS:
+        if name not in data or name not in allow:
+            continue
+        value = data[name]
+        if value is None:
+            fields[name] = None
+        elif name in _STRING_FIELDS:
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise EventError(f"expected a string, got {value!r}", path=(*prefix, name))
+            fields[name] = str(value)
+        elif name == "tags":
+            if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+                raise EventError("expected a list of strings", path=(*prefix, name))
+            fields[name] = tuple(value)
+        elif name == "custom":
+            if not isinstance(value, Mapping):
+                raise EventError("expected an object of custom fields", path=(*prefix, name))
+            fields[name] = dict(value)
+    return fields

@@ -1,0 +1,424 @@
+"""Replaying one ticket's log: the rules that start, pause, fulfil and retarget its cycles.
+
+Each rule below cites DESIGN.md section 4 ("Clocks"). :class:`TicketRun` keeps the ticket's
+fields, status, matched policy and cycles; :meth:`TicketRun.apply` takes one event (after
+every running cycle has reached the marks before it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slakeeper.core.calendars import Calendar
+from slakeeper.core.clocks import Cycle, Transition
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.events import Author, Event, EventType
+from slakeeper.core.policies import Metric, Policy, Status, Target, Threshold
+
+__all__ = ["TicketRun", "TimelineEntry"]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One explained step of a ticket's timeline."""
+
+    at: int
+    kind: str
+    detail: str
+    metric: Metric | None = None
+    team: str | None = None
+    cycle: int | None = None
+    event: str | None = None
+    line: int | None = None
+
+
+class TicketRun:
+    """The state of one ticket while its log is replayed in order."""
+
+    def __init__(self, config: Configuration, created: Event, *, explain: bool = False) -> None:
+        self.config = config
+        self.explain = explain
+        self.timeline: list[TimelineEntry] = []
+        self.notes: list[str] = []
+        self.current: Event = created
+        self.created_at = created.at
+        self.fields: dict[str, Any] = dict(created.fields)
+        self.team: str | None = created.team
+        self.agent: str | None = created.agent
+        self.status: Status = created.status or Status.NEW
+        self.by_agent = created.author is Author.AGENT
+        self.cycles: list[Cycle] = []
+        self.active: dict[tuple[Metric, str | None], Cycle] = {}
+        self.counts: dict[tuple[Metric, str | None], int] = {}
+        self.agent_replied = False  # a public agent message (first response is settled)
+        self.update_owed = self.by_agent  # periodic update: an agent message awaits the next
+        self.unanswered_since: int | None = None  # oldest unanswered customer message
+        self.escalated: set[tuple[str, str | None, int, int]] = set()
+        self.is_closed = False
+        self.policy: Policy | None = None
+        self._note(created.at, "created", f"ticket created by {created.author or 'customer'}")
+        self._match(created.at, announce=True)
+        self._start_all(created.at)
+
+    # ---- the policy in force -----------------------------------------------------------
+
+    def _ticket_fields(self) -> dict[str, Any]:
+        fields = dict(self.fields)
+        fields["team"] = self.team
+        if fields.get("account_tier") is None:
+            account = self.config.accounts.get(str(fields.get("account")))
+            if account is not None and account.tier is not None:
+                fields["account_tier"] = account.tier
+        return fields
+
+    def _match(self, t: int, announce: bool = False) -> bool:
+        """Re-run policy matching; True when the policy changed."""
+        policy = self.config.policy_for(self._ticket_fields())
+        changed = policy is not self.policy
+        self.policy = policy
+        if changed or announce:
+            if policy is None:
+                self._note(t, "policy", "no policy matches: the ticket has no clocks")
+                self.notes.append("no policy matches the ticket: it has no clocks")
+            else:
+                self._note(t, "policy", f"policy {policy.id!r} matches")
+                severity = self.fields.get("severity")
+                if not policy.has_severity(severity):
+                    message = f"policy {policy.id!r} has no targets for severity {severity!r}"
+                    self.notes.append(f"{message}: the ticket has no clocks")
+        return changed
+
+    def _target(self, metric: Metric, team: str | None = None) -> Target | None:
+        if self.policy is None:
+            return None
+        return self.policy.target(self.fields.get("severity"), metric, team)
+
+    def _calendar(self, metric: Metric) -> Calendar:
+        assert self.policy is not None
+        return self.config.calendars[self.policy.calendar_for(metric)]
+
+    def _steps(self) -> tuple[Threshold, ...]:
+        if self.policy is None or self.policy.escalation is None:
+            return ()
+        path = self.config.escalation_paths.get(self.policy.escalation)
+        return tuple(step.at for step in path.steps) if path is not None else ()
+
+    def _pauses(self, metric: Metric) -> bool:
+        return self.policy is not None and self.status in self.policy.pauses(metric)
+
+    # ---- cycles --------------------------------------------------------------------------
+
+    def _start(self, metric: Metric, t: int, team: str | None = None, why: str = "") -> None:
+        """Start a cycle at ``t`` if the metric has a target and no cycle is active."""
+        if not self.status.is_open or (metric, team) in self.active:
+            return
+        target = self._target(metric, team)
+        if target is None:
+            return
+        key = (metric, team)
+        number = self.counts.get(key, 0) + 1
+        self.counts[key] = number
+        assert self.policy is not None
+        cycle = Cycle(
+            metric=metric,
+            team=team,
+            number=number,
+            calendar=self._calendar(metric),
+            target=target,
+            started_at=t,
+            thresholds=self.policy.thresholds,
+            steps=self._steps(),
+            is_paused=self._pauses(metric),
+        )
+        self.cycles.append(cycle)
+        self.active[key] = cycle
+        self._record(cycle, Transition(t, "start", why))
+        if cycle.is_paused:
+            self._record(cycle, Transition(t, "pause", f"status {self.status} pauses {metric}"))
+
+    def _fulfil(self, metric: Metric, t: int, why: str, team: str | None = None) -> None:
+        cycle = self.active.pop((metric, team), None)
+        if cycle is not None:
+            cycle.fulfil(t)
+            if self.explain:  # marks reached exactly at the fulfilment were withdrawn
+                self.timeline = [e for e in self.timeline if not _withdrawn(e, cycle, t)]
+            self._record(cycle, Transition(t, "fulfil", why))
+
+    def _fulfil_all(self, t: int, why: str) -> None:
+        for key in list(self.active):
+            self._fulfil(key[0], t, why, key[1])
+
+    def _start_all(self, t: int) -> None:
+        """Start every cycle whose starting condition holds at ``t`` (creation, new target)."""
+        if not self.agent_replied and not self.by_agent and not self._ever(Metric.FIRST_RESPONSE):
+            self._start(Metric.FIRST_RESPONSE, t, why="first response: no agent reply yet")
+        if self._first_response_settled() and self.unanswered_since is not None:
+            self._start(
+                Metric.NEXT_RESPONSE, t, why="next response: a customer message awaits a reply"
+            )
+        if self.update_owed:
+            self._start(
+                Metric.PERIODIC_UPDATE, t, why="periodic update: the next agent update is owed"
+            )
+        if not self._ever(Metric.RESOLUTION, live=True):
+            self._start(Metric.RESOLUTION, t, why="resolution: the ticket is open")
+        if self.team is not None:
+            self._start(
+                Metric.TEAM_OWNERSHIP, t, self.team, why=f"team {self.team} owns the ticket"
+            )
+
+    def _ever(self, metric: Metric, live: bool = False) -> bool:
+        """True when a cycle of ``metric`` exists (``live``: one that was not cancelled)."""
+        return any(c.metric is metric and (not live or c.cancelled_at is None) for c in self.cycles)
+
+    def _first_response_settled(self) -> bool:
+        """Next response starts once first response is fulfilled, or when none applies."""
+        live = [
+            c for c in self.cycles if c.metric is Metric.FIRST_RESPONSE and c.cancelled_at is None
+        ]
+        return not live or all(c.fulfilled_at is not None for c in live)
+
+    # ---- events -------------------------------------------------------------------------
+
+    def advance(self, t: int) -> None:
+        """Let every running cycle reach its marks at or before ``t``."""
+        record = self._record if self.explain else None
+        for cycle in self.active.values():
+            if cycle.next_at is not None and cycle.next_at <= t:
+                cycle.advance(t, record)
+
+    def apply(self, event: Event) -> None:
+        """Apply one event, in order, after the ticket's ``created``."""
+        self.advance(event.at)
+        self.current = event
+        handler = _HANDLERS[event.type]
+        handler(self, event)
+
+    def _on_message(self, event: Event) -> None:
+        t = event.at
+        if not event.public or event.author is Author.SYSTEM:
+            self._note(
+                t,
+                "message",
+                f"{'internal ' if not event.public else ''}{event.author} message: no clock",
+            )
+            return
+        if event.author is Author.CUSTOMER:
+            self._note(t, "message", "public customer message")
+            if self.unanswered_since is None:
+                self.unanswered_since = t
+            if self.status.is_open and self._first_response_settled():
+                self._start(
+                    Metric.NEXT_RESPONSE, t, why="next response: customer message awaits a reply"
+                )
+            return
+        self._note(t, "message", "public agent message")
+        self.agent_replied = True
+        self.unanswered_since = None
+        self._fulfil(Metric.FIRST_RESPONSE, t, "first public agent message")
+        self._fulfil(Metric.NEXT_RESPONSE, t, "public agent reply")
+        self._fulfil(Metric.PERIODIC_UPDATE, t, "public agent update")
+        if self.status.is_open:
+            self.update_owed = True
+            self._start(Metric.PERIODIC_UPDATE, t, why="periodic update: public agent message")
+
+    def _on_status(self, event: Event) -> None:
+        t, old, new = event.at, self.status, event.status
+        assert new is not None
+        if new is old:
+            self._note(t, "status", f"status stays {new}")
+            return
+        self.status = new
+        self._note(t, "status", f"status {old} -> {new}")
+        if not new.is_open:
+            if old.is_open:
+                why = (
+                    "ticket solved" if new is Status.SOLVED else "ticket closed (counts as solved)"
+                )
+                self._fulfil_all(t, why)
+                self._clear_after_solve()
+            self.is_closed = new is Status.CLOSED
+            return
+        if not old.is_open:
+            self._reopen(t)
+            return
+        for cycle in self.active.values():
+            self._set_paused(cycle, t)
+
+    def _clear_after_solve(self) -> None:
+        """Solving answers everything so far: nothing is owed until the ticket reopens."""
+        self.unanswered_since = None
+        self.update_owed = False
+
+    def _reopen(self, t: int) -> None:
+        for cycle in self.cycles:
+            if (
+                cycle.metric is Metric.RESOLUTION
+                and cycle.fulfilled_at is not None
+                and cycle.cancelled_at is None
+            ):
+                cycle.reopen(t, paused=self._pauses(Metric.RESOLUTION))
+                self.active[(Metric.RESOLUTION, None)] = cycle
+                self._record(
+                    cycle, Transition(t, "resume", "reopened: the solved spell counts as paused")
+                )
+        self._start_all(t)
+
+    def _set_paused(self, cycle: Cycle, t: int) -> None:
+        should = self._pauses(cycle.metric)
+        if should and not cycle.is_paused:
+            cycle.pause(t)
+            self._record(
+                cycle, Transition(t, "pause", f"status {self.status} pauses {cycle.metric}")
+            )
+        elif not should and cycle.is_paused:
+            cycle.resume(t)
+            self._record(
+                cycle,
+                Transition(t, "resume", f"status {self.status} does not pause {cycle.metric}"),
+            )
+
+    def _on_update(self, event: Event) -> None:
+        changes = dict(event.fields)
+        if "custom" in changes and changes["custom"] is not None:
+            changes["custom"] = {**(self.fields.get("custom") or {}), **changes["custom"]}
+        before = self.fields.get("severity")
+        self.fields.update(changes)
+        shown = ", ".join(f"{k}={v!r}" for k, v in event.fields.items())
+        self._note(event.at, "update", f"fields changed: {shown}")
+        changed = self._match(event.at)
+        if changed or self.fields.get("severity") != before:
+            self._retarget(event.at)
+
+    def _on_assign(self, event: Event) -> None:
+        t = event.at
+        if event.agent is not None:
+            self.agent = event.agent
+        if not event.assigns_team or event.team == self.team:
+            self._note(t, "assign", f"assigned to {event.agent or self.team} (team unchanged)")
+            return
+        old, self.team = self.team, event.team
+        self._note(t, "assign", f"team {old} -> {event.team}")
+        if old is not None:
+            self._fulfil(Metric.TEAM_OWNERSHIP, t, f"reassigned away from {old}", old)
+        if self._match(t):
+            self._retarget(t)
+        if self.team is not None:
+            self._start(Metric.TEAM_OWNERSHIP, t, self.team, why=f"assigned to team {self.team}")
+
+    def _on_csat(self, event: Event) -> None:
+        self._note(event.at, "csat", f"CSAT score {event.score:g}")
+
+    def _on_escalated(self, event: Event) -> None:
+        assert event.metric is not None and event.cycle is not None and event.step is not None
+        self.escalated.add((event.metric.value, event.team, event.cycle, event.step))
+        self._note(
+            event.at,
+            "escalated",
+            f"escalation step {event.step} of {event.metric} cycle {event.cycle} recorded",
+        )
+
+    def _retarget(self, t: int) -> None:
+        """Apply the targets of the (new) policy or severity to every active cycle."""
+        record = self._record if self.explain else None
+        for key, cycle in list(self.active.items()):
+            target = self._target(cycle.metric, cycle.team)
+            if target is None and cycle.breached_at is not None:
+                continue  # a breach is never withdrawn: it waits for its fulfilment
+            if target is None:
+                self.active.pop(key)
+                cycle.cancel(t)
+                self._record(
+                    cycle, Transition(t, "cancel", f"{cycle.metric} has no target any more")
+                )
+                continue
+            if target != cycle.target or self._calendar(cycle.metric) is not cycle.calendar:
+                assert self.policy is not None
+                cycle.retarget(
+                    t,
+                    target,
+                    self._calendar(cycle.metric),
+                    self.policy.thresholds,
+                    self._steps(),
+                    record,
+                )
+                self._record(
+                    cycle, Transition(t, "retarget", f"target now {target.sla // 1_000_000}s")
+                )
+            self._set_paused(cycle, t)
+        self._start_all(t)
+
+    # ---- finishing -------------------------------------------------------------------------
+
+    def finish(self, now: int) -> None:
+        """Bring every cycle to ``now``."""
+        self.advance(now)
+
+    def escalations_due(self, now: int) -> list[tuple[Cycle, int, int]]:
+        """Escalation steps reached by ``now`` with no ``escalated`` event yet."""
+        due = []
+        for cycle in self.cycles:
+            for index, at in cycle.escalations:
+                if (cycle.metric.value, cycle.team, cycle.number, index + 1) not in self.escalated:
+                    due.append((cycle, index + 1, at))
+        return due
+
+    def next_action_at(self, now: int) -> int | None:
+        """The earliest instant after ``now`` when a running cycle reaches a mark."""
+        found = [
+            c.next_at for c in self.active.values() if c.next_at is not None and c.next_at > now
+        ]
+        return min(found) if found else None
+
+    # ---- explanation ----------------------------------------------------------------------
+
+    def _record(self, cycle: Cycle, transition: Transition) -> None:
+        if not self.explain:
+            return
+        if transition.kind in _REACHED:
+            # Reached by time passing: name the event that last set the clock counting.
+            event, line = cycle.cause or (None, None)
+            detail = f"{transition.detail}; counting since event {event}"
+        else:
+            event, line = self.current.id, self.current.line
+            cycle.cause = (event, line)
+            detail = transition.detail
+        self.timeline.append(
+            TimelineEntry(
+                at=transition.at,
+                kind=transition.kind,
+                detail=detail,
+                metric=cycle.metric,
+                team=cycle.team,
+                cycle=cycle.number,
+                event=event,
+                line=line,
+            )
+        )
+
+    def _note(self, t: int, kind: str, detail: str) -> None:
+        if self.explain:
+            self.timeline.append(
+                TimelineEntry(t, kind, detail, event=self.current.id, line=self.current.line)
+            )
+
+
+_REACHED = {"warning", "breach", "objective", "escalation"}
+
+
+def _withdrawn(entry: TimelineEntry, cycle: Cycle, t: int) -> bool:
+    return (
+        entry.at == t
+        and entry.kind in _REACHED
+        and (entry.metric, entry.team, entry.cycle) == (cycle.metric, cycle.team, cycle.number)
+    )
+
+_HANDLERS = {
+    EventType.MESSAGE: TicketRun._on_message,
+    EventType.STATUS: TicketRun._on_status,
+    EventType.UPDATE: TicketRun._on_update,
+    EventType.ASSIGN: TicketRun._on_assign,
+    EventType.CSAT: TicketRun._on_csat,
+    EventType.ESCALATED: TicketRun._on_escalated,
+}

@@ -1,0 +1,1 @@
+"""Use cases: the only layer that joins the core with files, storage and the outside world."""
