@@ -102,7 +102,16 @@ def check(
 ) -> None:
     """Validate a configuration file; print every problem with its line and key."""
     loaded = load_config(config)
-    typer.echo(f"ok: {config}: {len(loaded.calendars)} calendar(s)")
+    counts = (
+        (len(loaded.calendars), "calendar", "calendars"),
+        (len(loaded.tiers), "tier", "tiers"),
+        (len(loaded.accounts), "account", "accounts"),
+        (len(loaded.policies), "policy", "policies"),
+        (len(loaded.escalation_paths), "escalation path", "escalation paths"),
+        (len(loaded.notifiers), "notifier", "notifiers"),
+    )
+    summary = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts)
+    typer.echo(f"ok: {config}: {summary}")
 
 
 @time_app.command("add")

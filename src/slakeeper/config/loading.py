@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from slakeeper.config.documents import Document, read_document
+from slakeeper.config.problems import Problems
+from slakeeper.config.sections import load_sections
 from slakeeper.core.calendars import Calendar, make_calendar
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import ConfigError, KeyPath, SlaError
@@ -41,11 +43,13 @@ class ConfigModel(_Strict):
     """The shape of a configuration file's top level."""
 
     calendars: dict[str, dict[str, Any]] = {}
-    tiers: list[Any] = []
-    accounts: dict[str, Any] = {}
-    policies: list[Any] = []
-    escalation_paths: dict[str, Any] = {}
-    notifiers: dict[str, Any] = {}
+    # The other sections are checked by slakeeper.config.sections, each on its own, so
+    # that a problem in one does not hide those of the others.
+    tiers: Any = None
+    accounts: Any = None
+    policies: Any = None
+    escalation_paths: Any = None
+    notifiers: Any = None
 
 
 def load_config(path: str | Path) -> Configuration:
@@ -65,9 +69,10 @@ def load_config_document(document: Document) -> Configuration:
         found = _calendar(calendar_id, body, document, problems)
         if found is not None:
             calendars[calendar_id] = found
+    config = load_sections(data, calendars, Problems(document, problems))
     if problems:
         raise ConfigError(problems)
-    return Configuration(calendars=calendars)
+    return config
 
 
 def load_calendar(path: str | Path, calendar_id: str | None = None) -> Calendar:

@@ -151,16 +151,20 @@ def _parse_weekly(weekly: object) -> tuple[tuple[tuple[Window, ...], ...], bool]
             f"expected '24x7' or a mapping of weekdays, got {weekly!r}", path=("weekly",)
         )
     days: list[tuple[Window, ...]] = [() for _ in WEEKDAYS]
+    problems: list[CalendarError] = []
     for key, values in weekly.items():
         if key not in WEEKDAYS:
-            raise CalendarError(
-                f"unknown weekday {key!r} (expected one of {', '.join(WEEKDAYS)})",
-                path=("weekly", str(key)),
-            )
-        days[WEEKDAYS.index(key)] = _parse_windows(values, ("weekly", key))
+            known = ", ".join(WEEKDAYS)
+            message = f"unknown weekday {key!r} (expected one of {known})"
+            problems.append(CalendarError(message, path=("weekly", str(key))))
+            continue
+        windows = _collect(problems, (), _parse_windows, values, ("weekly", key))
+        days[WEEKDAYS.index(key)] = windows or ()
     for index, today in enumerate(days):
-        tomorrow = days[(index + 1) % 7]
-        _check_midnight(today, tomorrow, ("weekly", WEEKDAYS[index]), WEEKDAYS[(index + 1) % 7])
+        tomorrow, name = days[(index + 1) % 7], WEEKDAYS[(index + 1) % 7]
+        _collect(problems, (), _check_midnight, today, tomorrow, ("weekly", WEEKDAYS[index]), name)
+    if problems:
+        _raise_all(problems)
     return tuple(days), False
 
 
@@ -282,7 +286,7 @@ def _collect(
     try:
         return check(*args)
     except CalendarError as exc:
-        problems.append(exc.under(*path))
+        problems.extend(CalendarError(d.message, path=(*path, *d.path)) for d in exc.details)
         return None
 
 

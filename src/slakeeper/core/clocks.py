@@ -83,7 +83,7 @@ class Cycle:
     cancelled_at: int | None = None
     warnings: list[tuple[Threshold, int]] = field(default_factory=list)
     escalations: list[tuple[int, int]] = field(default_factory=list)  # (step index, instant)
-    done: set[tuple[MarkKind, int]] = field(default_factory=set)
+    done: set[tuple[MarkKind, object]] = field(default_factory=set)  # see _done_key
     marks: list[Mark] = field(default_factory=list)  # pending, by offset
     next_mark: Mark | None = None
     next_at: int | None = None  # instant of next_mark
@@ -193,7 +193,7 @@ class Cycle:
             return self.breached_at is not None
         if mark.kind is MarkKind.OBJECTIVE:
             return self.objective_missed_at is not None
-        return (mark.kind, mark.index) in self.done
+        return _done_key(mark) in self.done
 
     def _aim(self) -> None:
         """Compute the instant of the next mark from the anchor (one ``add``)."""
@@ -228,10 +228,10 @@ class Cycle:
         elif mark.kind is MarkKind.WARNING:
             assert mark.threshold is not None
             self.warnings.append((mark.threshold, at))
-            self.done.add((mark.kind, mark.index))
+            self.done.add(_done_key(mark))
         else:
             self.escalations.append((mark.index, at))
-            self.done.add((mark.kind, mark.index))
+            self.done.add(_done_key(mark))
         if record is not None:
             record(self, Transition(at, mark.kind.value, _mark_detail(mark, self.target)))
 
@@ -276,6 +276,13 @@ class Cycle:
         if self.objective_missed_at == t:
             self.objective_missed_at = None
             self.objective_due_when_fulfilled = t
+        # Withdrawn marks were never reached: after a reopen they can still be.
+        for threshold, at in self.warnings:
+            if at == t:
+                self.done.discard((MarkKind.WARNING, (threshold.fraction, threshold.lead)))
+        for index, at in self.escalations:
+            if at == t:
+                self.done.discard((MarkKind.ESCALATION, index))
         self.warnings = [(w, at) for w, at in self.warnings if at < t]
         self.escalations = [(i, at) for i, at in self.escalations if at < t]
         self.next_mark = self.next_at = None
@@ -322,6 +329,14 @@ class Cycle:
                 self._reach(mark, t, record)
             self.marks = self.marks[len(passed) :]
             self._aim()
+
+
+def _done_key(mark: Mark) -> tuple[MarkKind, object]:
+    """A warning is done per threshold (a new policy's thresholds are not the old ones, even
+    at the same position); an escalation step per its index on the path."""
+    if mark.kind is MarkKind.WARNING and mark.threshold is not None:
+        return (mark.kind, (mark.threshold.fraction, mark.threshold.lead))
+    return (mark.kind, mark.index)
 
 
 def _mark_detail(mark: Mark, target: Target) -> str:

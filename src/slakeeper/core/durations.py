@@ -55,6 +55,7 @@ def parse_duration(value: object, *, allow_days: bool = True) -> int:
 
 def seconds_to_us(seconds: int | float | Decimal) -> int:
     """Microseconds in a non-negative number of seconds with at most 6 decimals."""
+    written = seconds
     if isinstance(seconds, float):
         if seconds != seconds or seconds in (float("inf"), float("-inf")):
             raise InputError(f"invalid duration {seconds!r}")
@@ -62,10 +63,10 @@ def seconds_to_us(seconds: int | float | Decimal) -> int:
     try:
         amount = Decimal(seconds)
     except InvalidOperation:
-        raise InputError(f"invalid duration {seconds!r}") from None
+        raise InputError(f"invalid duration {written!r}") from None
     if amount < 0:
-        raise InputError(f"negative duration {seconds}")
-    return _exact_us(amount, seconds)
+        raise InputError(f"negative duration {written}")
+    return _exact_us(amount, written)
 
 
 def _exact_us(amount: Decimal, written: object) -> int:

@@ -108,7 +108,7 @@ def _group(
                 diagnostics.append(
                     _diag(
                         event,
-                        f"event id {event.id!r} was already used ({where}) with a different payload",
+                        f"event id {event.id!r} was already used ({where}) with another payload",
                     )
                 )
             continue

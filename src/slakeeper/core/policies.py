@@ -1,7 +1,7 @@
 """SLA policies: which tickets they match, their targets per severity and metric, and layering.
 
 A policy is ordered (the first match wins) and may ``extend`` another: it inherits targets
-(merged per severity × metric, OLAs per team), calendar, per-metric calendars, per-metric
+(merged per severity and metric, OLAs per team), calendar, per-metric calendars, per-metric
 ``pause_on``, ``warn_at`` and ``escalation``, never ``match``. :func:`resolve_policies`
 flattens the inheritance once, at load time, so evaluation never walks it.
 """

@@ -151,7 +151,11 @@ class TicketRun:
 
     def _start_all(self, t: int) -> None:
         """Start every cycle whose starting condition holds at ``t`` (creation, new target)."""
-        if not self.agent_replied and not self.by_agent and not self._ever(Metric.FIRST_RESPONSE):
+        if (
+            not self.agent_replied
+            and not self.by_agent
+            and not self._ever(Metric.FIRST_RESPONSE, live=True)
+        ):
             self._start(Metric.FIRST_RESPONSE, t, why="first response: no agent reply yet")
         if self._first_response_settled() and self.unanswered_since is not None:
             self._start(
@@ -333,8 +337,13 @@ class TicketRun:
                     cycle, Transition(t, "cancel", f"{cycle.metric} has no target any more")
                 )
                 continue
-            if target != cycle.target or self._calendar(cycle.metric) is not cycle.calendar:
-                assert self.policy is not None
+            assert self.policy is not None
+            if (
+                target != cycle.target
+                or self._calendar(cycle.metric) is not cycle.calendar
+                or self.policy.thresholds != cycle.thresholds
+                or self._steps() != cycle.steps
+            ):
                 cycle.retarget(
                     t,
                     target,
@@ -413,6 +422,7 @@ def _withdrawn(entry: TimelineEntry, cycle: Cycle, t: int) -> bool:
         and entry.kind in _REACHED
         and (entry.metric, entry.team, entry.cycle) == (cycle.metric, cycle.team, cycle.number)
     )
+
 
 _HANDLERS = {
     EventType.MESSAGE: TicketRun._on_message,

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from slakeeper.core.calendars import Calendar, Window
 from slakeeper.core.errors import CalendarError, InputError
-from slakeeper.core.instants import US_PER_DAY, from_us, to_us
+from slakeeper.core.instants import US_PER_DAY, format_instant, from_us, to_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
 
 __all__ = [
@@ -230,8 +230,10 @@ def _grown_forward(calendar: Calendar, timeline: Timeline) -> Timeline:
     """A timeline reaching further into the future, or an error when nothing opens again."""
     last_day = date(min(timeline.end_year, _MAX_YEAR), 1, 1)
     if not calendar.has_open_time_after(last_day - timedelta(days=_MARGIN_DAYS + 1)):
+        # Name the end of the last opening there is (or the start of the range searched).
+        last_open = timeline.ends_list[-2] if timeline.last else timeline.lo
         raise CalendarError(
-            f"calendar {calendar.id!r} has no open time after {last_day.isoformat()}"
+            f"calendar {calendar.id!r} has no open time after {format_instant(last_open)}"
         )
     if timeline.end_year >= _MAX_YEAR:
         raise CalendarError(f"calendar {calendar.id!r}: result falls after year {_MAX_YEAR}")
