@@ -33,7 +33,12 @@ from slakeeper.core import (
 )
 from slakeeper.core.durations import seconds_to_us
 from slakeeper.core.evaluation import Diagnostic
-from slakeeper.services.evaluations import evaluate_file, explain_lines, ticket_document, write_json
+from slakeeper.services.evaluations import (
+    evaluate_file,
+    explain_lines,
+    ticket_document,
+    write_documents,
+)
 
 app = typer.Typer(
     name="slakeeper",
@@ -272,12 +277,13 @@ def evaluate_command(
     at = _now(now)
     evaluated = evaluate_file(events, load_config(config), at)
     _report(evaluated.diagnostics, strict)
-    documents = [ticket_document(result, at) for result in evaluated.evaluation.tickets]
+    documents = (ticket_document(result, at) for result in evaluated.evaluation.tickets)
     if output is OutputFormat.TABLE:
-        print_table(documents)
+        print_table(list(documents))
         return
-    write_json(documents, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.flush()
+    write_documents(documents, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
 @app.command("explain")

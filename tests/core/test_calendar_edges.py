@@ -94,6 +94,7 @@ def t(text: str) -> datetime:
 
 
 # (case id, calendar, start, duration, expected due instant)
+# fmt: off
 ADD_CASES = [
     # -- opening and closing ------------------------------------------------------------
     ("before_opening_counts_from_opening", "ny", "2026-11-18T07:00-05:00", H,
@@ -220,8 +221,10 @@ ADD_CASES = [
     ("odd_microseconds_inside", "utc", "2026-03-02T10:00:00.999999Z",
      timedelta(microseconds=1_000_002), "2026-03-02T10:00:02.000001Z"),
 ]
+# fmt: on
 
 # (case id, calendar, start, end, expected business time)
+# fmt: off
 BETWEEN_CASES = [
     ("from_before_opening_to_after_close", "ny", "2026-11-18T08:00-05:00",
      "2026-11-18T18:00-05:00", 8 * H),
@@ -279,6 +282,7 @@ BETWEEN_CASES = [
     ("sub_second_outside_hours", "utc", "2026-03-02T08:59:59.999Z", "2026-03-02T09:00:00.5Z",
      timedelta(milliseconds=500)),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -359,6 +363,7 @@ def test_bulk_on_empty_arrays_returns_empty() -> None:
 MON, TUE = "2026-03-02", "2026-03-03"
 
 # (case id, calendar, start, duration, pauses, expected due instant)
+# fmt: off
 PAUSED_ADD_CASES = [
     ("pause_inside_hours_delays_by_its_length", "utc", f"{MON}T09:00Z", 2 * H,
      [(f"{MON}T10:00Z", f"{MON}T10:30Z")], f"{MON}T11:30Z"),
@@ -410,8 +415,10 @@ PAUSED_ADD_CASES = [
     ("microsecond_pause", "utc", f"{MON}T09:00Z", S,
      [(f"{MON}T09:00:00.5Z", f"{MON}T09:00:00.500001Z")], f"{MON}T09:00:01.000001Z"),
 ]
+# fmt: on
 
 # (case id, calendar, start, end, pauses, expected business time)
+# fmt: off
 PAUSED_BETWEEN_CASES = [
     ("overlapping_pauses_counted_once", "utc", f"{MON}T09:00Z", f"{MON}T17:00Z",
      [(f"{MON}T10:00Z", f"{MON}T11:00Z"), (f"{MON}T10:30Z", f"{MON}T12:00Z")], 6 * H),
@@ -434,6 +441,7 @@ PAUSED_BETWEEN_CASES = [
     ("end_before_start_with_pauses_is_zero", "utc", f"{MON}T12:00Z", f"{MON}T10:00Z",
      [(f"{MON}T10:30Z", f"{MON}T11:00Z")], ZERO),
 ]
+# fmt: on
 
 
 def _pairs(pauses: list[tuple[str, str]]) -> list[tuple[datetime, datetime]]:
@@ -600,8 +608,10 @@ def test_far_24x7_with_holiday() -> None:
 def test_bulk_far_dates_equal_hand_counts() -> None:
     ny = _fresh("ny", holiday_sets=[], holidays=["2150-07-03"], overrides={})
     starts = np.array(
-        [to_us(t(s)) for s in ("1905-03-10T16:00-05:00", "2150-07-02T16:00-04:00",
-                               "2399-03-12T16:00-05:00")],
+        [
+            to_us(t(s))
+            for s in ("1905-03-10T16:00-05:00", "2150-07-02T16:00-04:00", "2399-03-12T16:00-05:00")
+        ],
         dtype=np.int64,
     )
     expected = [

@@ -72,25 +72,22 @@ def test_overlapping_windows_within_a_day_are_refused() -> None:
 
 def test_touching_windows_are_allowed() -> None:
     calendar = make_calendar(
-        "x", timezone="UTC", weekly={"mon": ["09:00-12:00", "12:00-13:00", "22:00-06:00"],
-                                     "tue": ["06:00-09:00"]}
+        "x",
+        timezone="UTC",
+        weekly={"mon": ["09:00-12:00", "12:00-13:00", "22:00-06:00"], "tue": ["06:00-09:00"]},
     )
     assert calendar.weekly[1] == (Window(6 * 3600, 9 * 3600),)
 
 
 def test_overnight_window_overlapping_next_day_is_refused() -> None:
     with pytest.raises(CalendarError) as caught:
-        make_calendar(
-            "x", timezone="UTC", weekly={"mon": ["22:00-06:00"], "tue": ["05:00-09:00"]}
-        )
+        make_calendar("x", timezone="UTC", weekly={"mon": ["22:00-06:00"], "tue": ["05:00-09:00"]})
     assert caught.value.path == ("weekly", "mon")
 
 
 def test_sunday_overnight_window_overlapping_monday_is_refused() -> None:
     with pytest.raises(CalendarError) as caught:
-        make_calendar(
-            "x", timezone="UTC", weekly={"sun": ["22:00-06:00"], "mon": ["05:00-09:00"]}
-        )
+        make_calendar("x", timezone="UTC", weekly={"sun": ["22:00-06:00"], "mon": ["05:00-09:00"]})
     assert caught.value.path == ("weekly", "sun")
 
 
@@ -133,8 +130,7 @@ def test_override_closing_a_day_is_allowed_and_wins_over_holiday() -> None:
 
 
 def test_holiday_set_includes_observed_days() -> None:
-    calendar = make_calendar("x", timezone="America/New_York", weekly="24x7",
-                             holiday_sets=["US"])
+    calendar = make_calendar("x", timezone="America/New_York", weekly="24x7", holiday_sets=["US"])
     assert calendar.windows_on(date(2026, 7, 3)) == ()  # July 4th (a Saturday) observed
     assert calendar.windows_on(date(2026, 11, 26)) == ()  # Thanksgiving
     assert calendar.windows_on(date(2026, 11, 25)) == (Window(0, 86_400),)
@@ -180,8 +176,7 @@ def test_every_problem_is_listed_in_details() -> None:
 
 
 def test_24x7_is_case_insensitive_and_known_subdivisions_are_accepted() -> None:
-    calendar = make_calendar("x", timezone="Europe/Berlin", weekly=" 24X7 ",
-                             holiday_sets=["DE-BY"])
+    calendar = make_calendar("x", timezone="Europe/Berlin", weekly=" 24X7 ", holiday_sets=["DE-BY"])
     assert calendar.is_24x7
     assert not calendar.is_always_open  # a holiday set closes some days
     assert make_calendar("y", timezone="UTC", weekly="24x7").is_always_open

@@ -7,6 +7,7 @@ test. Unless a test says otherwise, the calendar is 24x7 UTC and the day is Mond
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tests.core.clockkit import H, Log, M, at, config, evaluate_log, policy
@@ -16,8 +17,15 @@ from tests.core.clockkit import H, Log, M, at, config, evaluate_log, policy
 
 def check(clock: dict[str, Any], **expected: Any) -> None:
     """Compare the named fields of a clock (seconds compare as their decimal text)."""
-    shown = {key: clock[key] for key in expected}
+    shown = {key: _as_text(clock[key]) for key in expected}
     assert shown == expected, clock
+
+
+def _as_text(value: Any) -> Any:
+    """Seconds (JSON numbers) as the decimal text they are written as."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), "f")
+    return value
 
 
 def warned(*pairs: tuple[Any, str]) -> list[dict[str, Any]]:

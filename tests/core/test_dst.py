@@ -44,6 +44,7 @@ def t(text: str) -> datetime:
 
 # (case id, zone, weekly, search from, expected UTC opening, expected UTC closing): the
 # calendar has exactly one window between "search from" and a day after the closing.
+# fmt: off
 WINDOW_CASES = [
     # -- New York ----------------------------------------------------------------------
     ("ny_window_containing_spring_forward_is_an_hour_shorter", "America/New_York",
@@ -154,7 +155,19 @@ WINDOW_CASES = [
     ("tehran_window_at_0000_on_midnight_fall_back", "Asia/Tehran",
      {"thu": ["00:00-08:00"]}, "2022-09-21T12:00+04:30", "2022-09-21T20:30Z",
      "2022-09-22T04:30Z"),
+    # -- Lord Howe (a 30-minute DST shift): 2026-10-04 02:00 +10:30 -> 02:30 +11 (10-03
+    # 15:30Z); 2026-04-05 02:00 +11 -> 01:30 +10:30 (04-04 15:00Z).
+    ("lord_howe_window_containing_half_hour_gap_is_half_an_hour_shorter",
+     "Australia/Lord_Howe", {"sun": ["01:00-04:00"]}, "2026-10-03T12:00+10:30",
+     "2026-10-03T14:30Z", "2026-10-03T17:00Z"),
+    ("lord_howe_gap_window_opens_at_the_transition", "Australia/Lord_Howe",
+     {"sun": ["02:15-02:45"]}, "2026-10-03T12:00+10:30", "2026-10-03T15:30Z",
+     "2026-10-03T15:45Z"),
+    ("lord_howe_ambiguous_start_is_its_first_occurrence", "Australia/Lord_Howe",
+     {"sun": ["01:45-03:00"]}, "2026-04-04T12:00+11:00", "2026-04-04T14:45Z",
+     "2026-04-04T16:30Z"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -202,18 +215,14 @@ def test_business_day_add_across_spring_forward() -> None:
 
 def test_24x7_holiday_on_a_23_hour_day() -> None:
     # Berlin 2026-03-29 is 23 hours long; closing it removes 23 hours, not 24.
-    calendar = make_calendar(
-        "b", timezone="Europe/Berlin", weekly="24x7", holidays=["2026-03-29"]
-    )
+    calendar = make_calendar("b", timezone="Europe/Berlin", weekly="24x7", holidays=["2026-03-29"])
     assert between(calendar, t("2026-03-28T00:00+01:00"), t("2026-03-31T00:00+02:00")) == 48 * H
     # 1h to the end of 03-28, closed until 03-30 00:00 CEST, then 1h.
     assert add(calendar, t("2026-03-28T23:00+01:00"), 2 * H) == t("2026-03-30T01:00+02:00")
 
 
 def test_24x7_holiday_on_a_25_hour_day() -> None:
-    calendar = make_calendar(
-        "b", timezone="Europe/Berlin", weekly="24x7", holidays=["2026-10-25"]
-    )
+    calendar = make_calendar("b", timezone="Europe/Berlin", weekly="24x7", holidays=["2026-10-25"])
     # 24h + 25h (closed) + 24h.
     assert between(calendar, t("2026-10-24T00:00+02:00"), t("2026-10-27T00:00+01:00")) == 48 * H
     assert add(calendar, t("2026-10-24T23:00+02:00"), 2 * H) == t("2026-10-26T01:00+01:00")
@@ -233,11 +242,30 @@ def test_whole_day_window_on_switch_days_is_23_and_25_hours() -> None:
     assert between(calendar, t("2018-11-03T00:00Z"), t("2018-11-06T00:00Z")) == 23 * H
     # 2018-02-18 runs from 03:00Z to 02-19 03:00Z: 24 h (the 25-hour day is Saturday).
     assert between(calendar, t("2018-02-17T00:00Z"), t("2018-02-20T00:00Z")) == 24 * H
-    saturday = make_calendar(
-        "sp", timezone="America/Sao_Paulo", weekly={"sat": ["00:00-24:00"]}
-    )
+    saturday = make_calendar("sp", timezone="America/Sao_Paulo", weekly={"sat": ["00:00-24:00"]})
     # 2018-02-17 00:00 -02 (02:00Z) to 02-18 00:00 -03 (03:00Z): 25 hours.
     assert between(saturday, t("2018-02-16T00:00Z"), t("2018-02-19T00:00Z")) == 25 * H
+
+
+def test_skipped_local_date_has_no_open_time() -> None:
+    # Samoa skipped Friday 2011-12-30: 2011-12-29 23:59:59 -10:00 was followed by
+    # 2011-12-31 00:00 +14:00 (2011-12-30 10:00Z).
+    calendar = make_calendar(
+        "apia", timezone="Pacific/Apia", weekly={"thu": ["22:00-02:00"], "fri": ["09:00-17:00"]}
+    )
+    # Thursday 22:00 -10:00 (12-30 08:00Z) until 02:00 on the skipped date: the transition.
+    assert add(calendar, t("2011-12-29T12:00-10:00"), ZERO) == t("2011-12-30T08:00Z")
+    assert add(calendar, t("2011-12-29T12:00-10:00"), 2 * H) == t("2011-12-30T10:00Z")
+    # Friday's 09:00-17:00 falls wholly in the skipped day.
+    assert between(calendar, t("2011-12-29T00:00-10:00"), t("2012-01-01T00:00+14:00")) == 2 * H
+
+
+def test_24x7_around_a_skipped_date_counts_real_time() -> None:
+    calendar = make_calendar(
+        "apia", timezone="Pacific/Apia", weekly="24x7", holidays=["2011-12-31"]
+    )
+    # 12-29 (24 h) + 12-30 (0 h) + 12-31 (closed) = 24 h.
+    assert between(calendar, t("2011-12-29T00:00-10:00"), t("2012-01-01T00:00+14:00")) == 24 * H
 
 
 # -- the pinned tzdata --------------------------------------------------------------------
@@ -245,8 +273,16 @@ def test_whole_day_window_on_switch_days_is_23_and_25_hours() -> None:
 
 def test_available_zones_come_from_tzdata_and_include_historical_ones() -> None:
     names = zones.available_zones()
-    for name in ("America/Sao_Paulo", "Asia/Tehran", "Australia/Sydney", "Pacific/Chatham",
-                 "America/St_Johns", "Asia/Kolkata", "Europe/Berlin", "UTC"):
+    for name in (
+        "America/Sao_Paulo",
+        "Asia/Tehran",
+        "Australia/Sydney",
+        "Pacific/Chatham",
+        "America/St_Johns",
+        "Asia/Kolkata",
+        "Europe/Berlin",
+        "UTC",
+    ):
         assert name in names
     assert "posixrules" not in names
     assert not any(name.endswith(".py") or "__" in name for name in names)
@@ -267,7 +303,9 @@ def test_load_zone_works_without_a_system_tzpath() -> None:
         # 2018-11-04 12:00Z is in DST (-02:00), 2018-11-03 12:00Z is not (-03:00).
         assert datetime(2018, 11, 4, 12, tzinfo=UTC).astimezone(zone).utcoffset() == -2 * H
         assert datetime(2018, 11, 3, 12, tzinfo=UTC).astimezone(zone).utcoffset() == -3 * H
-        calendar = make_calendar("sp", timezone="America/Sao_Paulo", weekly={"sun": ["00:00-06:00"]})
+        calendar = make_calendar(
+            "sp", timezone="America/Sao_Paulo", weekly={"sun": ["00:00-06:00"]}
+        )
         assert add(calendar, t("2018-11-03T12:00-03:00"), ZERO) == t("2018-11-04T03:00Z")
     finally:
         zoneinfo.reset_tzpath()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,7 @@ def _clock(minutes: int) -> str:
 def _text(window: tuple[int, int], rng: random.Random) -> str:
     start, end = window
     if end == 1440:
-        shown = rng.choice(["24:00", "00:00"])
+        shown = "24:00" if start == 0 else rng.choice(["24:00", "00:00"])
     else:
         shown = _clock(end - 1440 if end > 1440 else end)
     return f"{_clock(start)}-{shown}"
@@ -224,9 +224,7 @@ def random_spec(rng: random.Random) -> Spec:
 def build(spec: Spec, rng: random.Random) -> Calendar:
     weekly: object = spec.weekly
     if isinstance(spec.weekly, dict):
-        weekly = {
-            name: [_text(w, rng) for w in windows] for name, windows in spec.weekly.items()
-        }
+        weekly = {name: [_text(w, rng) for w in windows] for name, windows in spec.weekly.items()}
     return make_calendar(
         "oracle",
         timezone=spec.zone,
@@ -234,8 +232,7 @@ def build(spec: Spec, rng: random.Random) -> Calendar:
         holidays=[d.isoformat() for d in spec.holidays],
         holiday_sets=[spec.holiday_set] if spec.holiday_set else [],
         overrides={
-            d.isoformat(): [_text(w, rng) for w in windows]
-            for d, windows in spec.overrides.items()
+            d.isoformat(): [_text(w, rng) for w in windows] for d, windows in spec.overrides.items()
         },
     )
 
@@ -314,9 +311,7 @@ def oracle_for(spec: Spec) -> tuple[Oracle, int, int]:
     if spec.holiday_set:
         country, _, subdivision = spec.holiday_set.partition("-")
         years = range(first_date.year - 1, end_date.year + 2)
-        set_days = set(
-            holidays.country_holidays(country, subdiv=subdivision or None, years=years)
-        )
+        set_days = set(holidays.country_holidays(country, subdiv=subdivision or None, years=years))
     open_minutes = np.zeros(minutes, dtype=bool)
     day = first_date - timedelta(days=2)
     while day < end_date + timedelta(days=1):
@@ -450,15 +445,27 @@ def test_engine_agrees_with_brute_force_oracle(index: int, spec: Spec, seed: int
             strict=True,
         ):
             want = oracle.between(paused, s, e) * US
-            check("between+pauses", between_us(calendar, s * US, e * US, us_pauses), want, s, e,
-                  pauses)
+            check(
+                "between+pauses",
+                between_us(calendar, s * US, e * US, us_pauses),
+                want,
+                s,
+                e,
+                pauses,
+            )
         for s in _instants(rng, lo, hi, edges, QUERIES // 4, centre):
             d = rng.choice([0, rng.randrange(1, 3_600), rng.randrange(1, 3 * 86_400)])
             want_at = oracle.add(paused, s, d)
             if want_at is None or want_at > hi:
                 continue
-            check("add+pauses", add_us(calendar, s * US, d * US, us_pauses), want_at * US, s,
-                  d, pauses)
+            check(
+                "add+pauses",
+                add_us(calendar, s * US, d * US, us_pauses),
+                want_at * US,
+                s,
+                d,
+                pauses,
+            )
 
     TOTALS[index] = compared
     print(f"oracle calendar {index} ({spec.zone}, {spec.centre}): {compared} cases agree")

@@ -47,6 +47,48 @@ class Mark:
     kind: MarkKind
     index: int = 0  # warning threshold or escalation step (0-based)
     threshold: Threshold | None = None
+    # What "already reached" is remembered by: a warning per threshold (a new policy's
+    # thresholds are not the old ones, even at the same position), a step per its index.
+    key: tuple[object, ...] = ()
+
+
+_MARK_ORDER = {MarkKind.WARNING: 0, MarkKind.OBJECTIVE: 1, MarkKind.ESCALATION: 2}
+_PLANS: dict[tuple[int, int, int], tuple[object, object, object, tuple[Mark, ...]]] = {}
+
+
+def mark_plan(
+    target: Target, thresholds: tuple[Threshold, ...], steps: tuple[Threshold, ...]
+) -> tuple[Mark, ...]:
+    """Every mark of a cycle with this target, by offset (the breach last among equals).
+
+    Plans are cached by the identity of their (long-lived, configuration-owned) inputs:
+    hashing thresholds made of Fractions on every cycle start was a hot spot of replay.
+    """
+    key = (id(target), id(thresholds), id(steps))
+    found = _PLANS.get(key)
+    if found is not None and found[0] is target and found[1] is thresholds and found[2] is steps:
+        return found[3]
+    sla = target.sla
+    marks = []
+    for index, threshold in enumerate(thresholds):
+        offset = threshold.offset(sla)
+        if offset is not None:
+            done = (MarkKind.WARNING, threshold.fraction, threshold.lead)
+            marks.append(Mark(offset, MarkKind.WARNING, index, threshold, done))
+    for index, threshold in enumerate(steps):
+        offset = threshold.offset(sla)
+        if offset is not None:
+            done = (MarkKind.ESCALATION, index)
+            marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold, done))
+    if target.objective is not None:
+        marks.append(Mark(target.objective, MarkKind.OBJECTIVE))
+    marks.append(Mark(sla, MarkKind.BREACH))
+    marks.sort(key=lambda m: (m.offset, _MARK_ORDER.get(m.kind, 3), m.index))
+    plan = tuple(marks)
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[key] = (target, thresholds, steps, plan)
+    return plan
 
 
 @dataclass(frozen=True)
@@ -61,7 +103,7 @@ class Transition:
 Recorder = Callable[["Cycle", Transition], None]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Cycle:
     """Mutable state of one cycle while a ticket's log is replayed."""
 
@@ -83,10 +125,10 @@ class Cycle:
     cancelled_at: int | None = None
     warnings: list[tuple[Threshold, int]] = field(default_factory=list)
     escalations: list[tuple[int, int]] = field(default_factory=list)  # (step index, instant)
-    done: set[tuple[MarkKind, object]] = field(default_factory=set)  # see _done_key
-    marks: list[Mark] = field(default_factory=list)  # pending, by offset
-    next_mark: Mark | None = None
-    next_at: int | None = None  # instant of next_mark
+    done: set[tuple[object, ...]] = field(default_factory=set)  # keys of marks reached
+    marks: tuple[Mark, ...] = ()  # the plan still ahead, by offset
+    position: int = 0  # index in `marks` of the next mark
+    next_at: int | None = None  # instant of the next mark, while counting
     cause: tuple[str, int | None] | None = None  # event (id, line) that last set it counting
     due_when_fulfilled: int | None = None
     objective_due_when_fulfilled: int | None = None
@@ -94,6 +136,11 @@ class Cycle:
     def __post_init__(self) -> None:
         self.anchor = self.started_at
         self._plan_marks()
+
+    @property
+    def next_mark(self) -> Mark | None:
+        """The next mark ahead, if any."""
+        return self.marks[self.position] if self.position < len(self.marks) else None
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -169,23 +216,11 @@ class Cycle:
     # ---- marks ----------------------------------------------------------------------------
 
     def _plan_marks(self) -> None:
-        """List the marks still ahead, by offset (the breach last among equals)."""
-        sla = self.target.sla
-        marks = []
-        for index, threshold in enumerate(self.thresholds):
-            offset = threshold.offset(sla)
-            if offset is not None:
-                marks.append(Mark(offset, MarkKind.WARNING, index, threshold))
-        for index, threshold in enumerate(self.steps):
-            offset = threshold.offset(sla)
-            if offset is not None:
-                marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold))
-        if self.target.objective is not None:
-            marks.append(Mark(self.target.objective, MarkKind.OBJECTIVE))
-        marks.append(Mark(sla, MarkKind.BREACH))
-        order = {MarkKind.WARNING: 0, MarkKind.OBJECTIVE: 1, MarkKind.ESCALATION: 2}
-        marks.sort(key=lambda m: (m.offset, order.get(m.kind, 3), m.index))
-        self.marks = [m for m in marks if not self._is_done(m)]
+        """Take the plan of the current target, less the marks already reached."""
+        plan = mark_plan(self.target, self.thresholds, self.steps)
+        if self.done or self.breached_at is not None or self.objective_missed_at is not None:
+            plan = tuple(m for m in plan if not self._is_done(m))
+        self.marks, self.position = plan, 0
         self._aim()
 
     def _is_done(self, mark: Mark) -> bool:
@@ -193,32 +228,28 @@ class Cycle:
             return self.breached_at is not None
         if mark.kind is MarkKind.OBJECTIVE:
             return self.objective_missed_at is not None
-        return _done_key(mark) in self.done
+        return mark.key in self.done
 
     def _aim(self) -> None:
         """Compute the instant of the next mark from the anchor (one ``add``)."""
-        self.next_mark = self.marks[0] if self.marks and self.is_counting else None
-        if self.next_mark is None:
+        if self.position >= len(self.marks) or self.is_paused or not self.is_active:
             self.next_at = None
             return
-        remaining = self.next_mark.offset - self.elapsed
-        if remaining < 0:
-            remaining = 0
-        self.next_at = add_us(self.calendar, self.anchor, remaining)
+        remaining = self.marks[self.position].offset - self.elapsed
+        self.next_at = add_us(self.calendar, self.anchor, remaining if remaining > 0 else 0)
 
     def advance(self, t: int, record: Recorder | None) -> None:
         """Reach every mark at or before ``t``."""
+        marks = self.marks
         while self.next_at is not None and self.next_at <= t:
-            mark, at = self.next_mark, self.next_at
-            assert mark is not None
+            mark, at = marks[self.position], self.next_at
             self._reach(mark, at, record)
-            self.marks.pop(0)
-            following = self.marks[0] if self.marks else None
-            self.next_mark = following
-            if following is None:
+            self.position += 1
+            if self.position >= len(marks):
                 self.next_at = None
             else:
-                self.next_at = add_us(self.calendar, at, max(following.offset - mark.offset, 0))
+                step = marks[self.position].offset - mark.offset
+                self.next_at = add_us(self.calendar, at, step if step > 0 else 0)
 
     def _reach(self, mark: Mark, at: int, record: Recorder | None) -> None:
         if mark.kind is MarkKind.BREACH:
@@ -228,10 +259,10 @@ class Cycle:
         elif mark.kind is MarkKind.WARNING:
             assert mark.threshold is not None
             self.warnings.append((mark.threshold, at))
-            self.done.add(_done_key(mark))
+            self.done.add(mark.key)
         else:
             self.escalations.append((mark.index, at))
-            self.done.add(_done_key(mark))
+            self.done.add(mark.key)
         if record is not None:
             record(self, Transition(at, mark.kind.value, _mark_detail(mark, self.target)))
 
@@ -279,13 +310,13 @@ class Cycle:
         # Withdrawn marks were never reached: after a reopen they can still be.
         for threshold, at in self.warnings:
             if at == t:
-                self.done.discard((MarkKind.WARNING, (threshold.fraction, threshold.lead)))
+                self.done.discard((MarkKind.WARNING, threshold.fraction, threshold.lead))
         for index, at in self.escalations:
             if at == t:
                 self.done.discard((MarkKind.ESCALATION, index))
         self.warnings = [(w, at) for w, at in self.warnings if at < t]
         self.escalations = [(i, at) for i, at in self.escalations if at < t]
-        self.next_mark = self.next_at = None
+        self.next_at = None
 
     def reopen(self, t: int, paused: bool) -> None:
         """Resume a fulfilled cycle at ``t``; the fulfilled spell counts as paused."""
@@ -303,7 +334,7 @@ class Cycle:
         if self.is_active:
             self._reanchor(t)
             self.cancelled_at = t
-            self.next_mark = self.next_at = None
+            self.next_at = None
 
     def retarget(
         self,
@@ -324,19 +355,12 @@ class Cycle:
         self.thresholds, self.steps = thresholds, steps
         self._plan_marks()
         if self.is_active:
-            passed = [m for m in self.marks if m.offset <= self.elapsed]
-            for mark in passed:
-                self._reach(mark, t, record)
-            self.marks = self.marks[len(passed) :]
+            while (
+                self.position < len(self.marks) and self.marks[self.position].offset <= self.elapsed
+            ):
+                self._reach(self.marks[self.position], t, record)
+                self.position += 1
             self._aim()
-
-
-def _done_key(mark: Mark) -> tuple[MarkKind, object]:
-    """A warning is done per threshold (a new policy's thresholds are not the old ones, even
-    at the same position); an escalation step per its index on the path."""
-    if mark.kind is MarkKind.WARNING and mark.threshold is not None:
-        return (mark.kind, (mark.threshold.fraction, mark.threshold.lead))
-    return (mark.kind, mark.index)
 
 
 def _mark_detail(mark: Mark, target: Target) -> str:

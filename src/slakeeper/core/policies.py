@@ -8,7 +8,7 @@ flattens the inheritance once, at load time, so evaluation never walks it.
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -93,7 +93,8 @@ class Threshold:
     def offset(self, target: int) -> int | None:
         """Elapsed µs at which the threshold is reached, or None when it does not apply."""
         if self.fraction is not None:
-            return math.ceil(target * self.fraction)  # rounded up to the microsecond
+            # Rounded up to the microsecond, in integer arithmetic (Fraction maths is slow).
+            return -(-target * self.fraction.numerator // self.fraction.denominator)
         if self.lead is not None:
             return target - self.lead if self.lead < target else None
         return target  # the breach
@@ -188,6 +189,11 @@ class EscalationPath:
 
     id: str
     steps: tuple[EscalationStep, ...]
+
+    @functools.cached_property
+    def thresholds(self) -> tuple[Threshold, ...]:
+        """The steps' thresholds (one tuple per path, so clock plans can be cached by it)."""
+        return tuple(step.at for step in self.steps)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class TicketRun:
         if self.policy is None or self.policy.escalation is None:
             return ()
         path = self.config.escalation_paths.get(self.policy.escalation)
-        return tuple(step.at for step in path.steps) if path is not None else ()
+        return path.thresholds if path is not None else ()
 
     def _pauses(self, metric: Metric) -> bool:
         return self.policy is not None and self.status in self.policy.pauses(metric)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
+
+import orjson
 
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
@@ -18,11 +21,12 @@ from slakeeper.core.instants import format_instant
 
 __all__ = [
     "EvaluatedFile",
+    "dumps",
     "evaluate_file",
     "explain_lines",
     "read_events",
     "ticket_document",
-    "write_json",
+    "write_documents",
 ]
 
 
@@ -34,17 +38,16 @@ class EvaluatedFile:
     diagnostics: list[Diagnostic]
 
 
-def read_events(lines: Iterable[str], diagnostics: list[Diagnostic]) -> Iterator[Event]:
+def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> Iterator[Event]:
     """Parse JSONL lines into events; a bad line becomes a diagnostic naming it."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            diagnostics.append(
-                Diagnostic(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number)
-            )
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+            diagnostics.append(Diagnostic(message, line=number))
             continue
         try:
             yield parse_event(data, number)
@@ -58,21 +61,32 @@ def evaluate_file(
     """Read a JSONL event file and evaluate it."""
     reading: list[Diagnostic] = []
     try:
-        with open(events_path, encoding="utf-8") as file:
+        with open(events_path, "rb") as file:
             events = list(read_events(file, reading))
     except OSError as exc:
         raise InputError(f"cannot read {events_path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{events_path}: not UTF-8 text") from None
     evaluation = evaluate(events, config, now, explain=explain)
     return EvaluatedFile(evaluation, reading + evaluation.diagnostics)
 
 
-def _seconds(us: int | None) -> _Raw | None:
-    return None if us is None else _Raw(format_seconds(us))
+def seconds_value(us: int | None) -> int | float | Decimal | None:
+    """Seconds for JSON: an int when whole, else a float whose shortest form is exact.
+
+    The rare value a float would print differently (or in exponent form, below 1e-4 s) is a
+    Decimal, which :func:`write_documents` writes as its exact text.
+    """
+    if us is None:
+        return None
+    whole, micro = divmod(us, 1_000_000)
+    if not micro:
+        return whole
+    exact = format_seconds(us)
+    value = us / 1_000_000
+    return value if repr(value) == exact else Decimal(exact)
 
 
-def _instant(us: int | None) -> str | None:
+def instant_text(us: int | None) -> str | None:
+    """An instant as UTC ``…Z`` (None stays None)."""
     return None if us is None else format_instant(us)
 
 
@@ -88,21 +102,21 @@ def clock_document(cycle: Cycle, now: int) -> dict[str, Any]:
         "cycle": cycle.number,
         "team": cycle.team,
         "status": cycle.status.value,
-        "started_at": _instant(cycle.started_at),
-        "due_at": _instant(cycle.due_at()),
-        "target_seconds": _seconds(cycle.target.sla),
-        "elapsed_seconds": _seconds(cycle.elapsed_at(end)),
-        "paused_seconds": _seconds(cycle.paused_at(end)),
-        "fulfilled_at": _instant(cycle.fulfilled_at),
-        "breached_at": _instant(cycle.breached_at),
-        "objective_seconds": _seconds(cycle.target.objective),
-        "objective_due_at": _instant(cycle.objective_due_at()),
+        "started_at": instant_text(cycle.started_at),
+        "due_at": instant_text(cycle.due_at()),
+        "target_seconds": seconds_value(cycle.target.sla),
+        "elapsed_seconds": seconds_value(cycle.elapsed_at(end)),
+        "paused_seconds": seconds_value(cycle.paused_at(end)),
+        "fulfilled_at": instant_text(cycle.fulfilled_at),
+        "breached_at": instant_text(cycle.breached_at),
+        "objective_seconds": seconds_value(cycle.target.objective),
+        "objective_due_at": instant_text(cycle.objective_due_at()),
         "objective_status": cycle.objective_status(),
         "warnings": [
             {"threshold": threshold.json_value, "at": format_instant(at)}
             for threshold, at in cycle.warnings
         ],
-        "cancelled_at": _instant(cycle.cancelled_at),
+        "cancelled_at": instant_text(cycle.cancelled_at),
         "calendar": cycle.calendar.id,
     }
 
@@ -114,7 +128,7 @@ def ticket_document(result: TicketResult, now: int) -> dict[str, Any]:
         "policy": result.policy,
         "policy_version": result.policy_version,
         "status": result.status,
-        "next_action_at": _instant(result.next_action_at),
+        "next_action_at": instant_text(result.next_action_at),
         "clocks": [clock_document(cycle, now) for cycle in result.cycles],
         "escalations_due": [
             {
@@ -129,33 +143,32 @@ def ticket_document(result: TicketResult, now: int) -> dict[str, Any]:
     }
 
 
-class _Raw(str):
-    """A JSON number already written as text (exact decimals, never an exponent)."""
+def _exact_decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"\x00{value}\x00"  # a marker write_documents turns back into a bare number
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def write_json(value: Any, out: TextIO, indent: int = 0) -> None:
-    """Write JSON where seconds keep their exact decimal text."""
-    out.write(_encode(value, indent, 0))
+def dumps(value: Any) -> bytes:
+    """JSON bytes of ``value``; Decimal seconds keep their exact text, never an exponent."""
+    payload = orjson.dumps(value, default=_exact_decimal)
+    if b"\\u0000" in payload:
+        payload = _MARKED.sub(lambda m: m.group(1), payload)
+    return payload
 
 
-def _encode(value: Any, indent: int, depth: int) -> str:
-    if isinstance(value, _Raw):
-        return str(value)
-    if isinstance(value, dict):
-        items = [f"{json.dumps(k)}: {_encode(v, indent, depth + 1)}" for k, v in value.items()]
-        return _wrap("{", items, "}", indent, depth)
-    if isinstance(value, list):
-        return _wrap("[", [_encode(v, indent, depth + 1) for v in value], "]", indent, depth)
-    return json.dumps(value, ensure_ascii=False)
+_MARKED = re.compile(rb'"\\u0000([0-9.\-]+)\\u0000"')
 
 
-def _wrap(opening: str, items: list[str], closing: str, indent: int, depth: int) -> str:
-    if not items:
-        return opening + closing
-    if not indent:
-        return opening + ", ".join(items) + closing
-    inner = "\n" + " " * indent * (depth + 1)
-    return opening + inner + ("," + inner).join(items) + "\n" + " " * indent * depth + closing
+def write_documents(documents: Iterable[dict[str, Any]], out: BinaryIO) -> int:
+    """Write a JSON list, one document per line, as they come (nothing is held); the count."""
+    count = 0
+    for document in documents:
+        out.write(b"[\n" if count == 0 else b",\n")
+        out.write(dumps(document))
+        count += 1
+    out.write(b"[]\n" if count == 0 else b"\n]\n")
+    return count
 
 
 def explain_lines(result: TicketResult) -> list[str]:
