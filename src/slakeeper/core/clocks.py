@@ -73,13 +73,13 @@ def mark_plan(
     for index, threshold in enumerate(thresholds):
         offset = threshold.offset(sla)
         if offset is not None:
-            done = (MarkKind.WARNING, threshold.fraction, threshold.lead)
-            marks.append(Mark(offset, MarkKind.WARNING, index, threshold, done))
+            warned: tuple[object, ...] = (MarkKind.WARNING, threshold.fraction, threshold.lead)
+            marks.append(Mark(offset, MarkKind.WARNING, index, threshold, warned))
     for index, threshold in enumerate(steps):
         offset = threshold.offset(sla)
         if offset is not None:
-            done = (MarkKind.ESCALATION, index)
-            marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold, done))
+            stepped: tuple[object, ...] = (MarkKind.ESCALATION, index)
+            marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold, stepped))
     if target.objective is not None:
         marks.append(Mark(target.objective, MarkKind.OBJECTIVE))
     marks.append(Mark(sla, MarkKind.BREACH))
