@@ -49,7 +49,13 @@ from slakeeper.core.configuration import Configuration
 from slakeeper.core.evaluation import Diagnostic, evaluate, evaluate_ticket
 from slakeeper.core.events import parse_event
 from slakeeper.core.instants import parse_instant, to_us
-from slakeeper.services.evaluations import dumps, read_events, ticket_document, write_documents
+from slakeeper.services.evaluations import (
+    collection_paused,
+    dumps,
+    read_events,
+    ticket_document,
+    write_documents,
+)
 
 CONFIG = Path(__file__).resolve().parent / "replay-config.yaml"
 EVENTS_PER_SECOND_TARGET = 100_000
@@ -64,18 +70,21 @@ def replay(events_path: str, out_path: str, config: Configuration, now: int) -> 
     start = time.perf_counter()
     cpu = time.process_time()
     diagnostics: list[Diagnostic] = []
-    with open(events_path, "rb") as file:
-        events = list(read_events(file, diagnostics))
-    parsed = time.perf_counter()
-    evaluation = evaluate(events, config, now)
-    evaluated = time.perf_counter()
+    with collection_paused():  # as evaluate_file (and so `slakeeper evaluate`) does
+        with open(events_path, "rb") as file:
+            events = list(read_events(file, diagnostics))
+        parsed = time.perf_counter()
+        evaluation = evaluate(events, config, now)
+        evaluated = time.perf_counter()
+        count = len(events)
+        del events  # as evaluate_file: the parsed log is not kept once evaluated
     documents = (ticket_document(result, now) for result in evaluation.tickets)
     with open(out_path, "wb") as out:
         write_documents(documents, out)
     written = time.perf_counter()
     diagnostics += evaluation.diagnostics
     return {
-        "events": len(events),
+        "events": count,
         "tickets": len(evaluation.tickets),
         "clocks": sum(len(result.cycles) for result in evaluation.tickets),
         "diagnostics": len(diagnostics),

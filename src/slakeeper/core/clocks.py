@@ -308,14 +308,16 @@ class Cycle:
             self.objective_missed_at = None
             self.objective_due_when_fulfilled = t
         # Withdrawn marks were never reached: after a reopen they can still be.
-        for threshold, at in self.warnings:
-            if at == t:
-                self.done.discard((MarkKind.WARNING, threshold.fraction, threshold.lead))
-        for index, at in self.escalations:
-            if at == t:
-                self.done.discard((MarkKind.ESCALATION, index))
-        self.warnings = [(w, at) for w, at in self.warnings if at < t]
-        self.escalations = [(i, at) for i, at in self.escalations if at < t]
+        if self.warnings and self.warnings[-1][1] == t:
+            for threshold, at in self.warnings:
+                if at == t:
+                    self.done.discard((MarkKind.WARNING, threshold.fraction, threshold.lead))
+            self.warnings = [(w, at) for w, at in self.warnings if at < t]
+        if self.escalations and self.escalations[-1][1] == t:
+            for index, at in self.escalations:
+                if at == t:
+                    self.done.discard((MarkKind.ESCALATION, index))
+            self.escalations = [(i, at) for i, at in self.escalations if at < t]
         self.next_at = None
 
     def reopen(self, t: int, paused: bool) -> None:

@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slakeeper.core.calendars import Calendar
-from slakeeper.core.policies import EscalationPath, Policy
+from slakeeper.core.policies import (
+    METRICS,
+    EscalationPath,
+    Metric,
+    Policy,
+    Status,
+    Target,
+    Threshold,
+)
 
-__all__ = ["Account", "Configuration", "Contract", "CreditRow", "Notifier"]
+__all__ = ["Account", "Configuration", "Contract", "CreditRow", "Notifier", "Rules"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,25 @@ class Notifier:
     secret_env: str | None = None
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What a policy says for one severity, resolved once: evaluation reads only this."""
+
+    policy: Policy
+    targets: Mapping[Metric, Target]
+    teams: Mapping[str, Target]
+    calendars: Mapping[Metric, Calendar]
+    pauses: Mapping[Metric, frozenset[Status]]
+    thresholds: tuple[Threshold, ...]
+    steps: tuple[Threshold, ...]
+
+    def target(self, metric: Metric, team: str | None = None) -> Target | None:
+        """The target of a metric (of a team, for team ownership), if any."""
+        if metric is Metric.TEAM_OWNERSHIP:
+            return self.teams.get(team) if team is not None else None
+        return self.targets.get(metric)
+
+
 @dataclass(frozen=True, eq=False)
 class Configuration:
     """A validated configuration, as core objects."""
@@ -67,6 +94,8 @@ class Configuration:
     escalation_paths: Mapping[str, EscalationPath] = field(default_factory=dict)
     notifiers: Mapping[str, Notifier] = field(default_factory=dict)
     version: str | None = None
+    # Rules per (policy id, severity), built on first use: evaluation's hot path.
+    _rules: dict[tuple[str, str], Rules] = field(default_factory=dict, repr=False)
 
     def policy_for(self, fields: Mapping[str, Any]) -> Policy | None:
         """The first policy whose ``match`` holds for the ticket's fields (no match: None)."""
@@ -81,3 +110,28 @@ class Configuration:
             return self.tiers.index(str(tier))
         except ValueError:
             return len(self.tiers)
+
+    def rules(self, policy: Policy, severity: object) -> Rules:
+        """The policy's targets, calendars, pauses, warnings and steps for a severity."""
+        key = (policy.id, str(severity))
+        found = self._rules.get(key)
+        if found is None or found.policy is not policy:
+            found = self._rules[key] = self._resolve(policy, key[1])
+        return found
+
+    def _resolve(self, policy: Policy, severity: str) -> Rules:
+        path = self.escalation_paths.get(policy.escalation) if policy.escalation else None
+        calendars = {}
+        for metric in METRICS:
+            name = policy.calendars.get(metric, policy.calendar)
+            if name is not None and name in self.calendars:
+                calendars[metric] = self.calendars[name]
+        return Rules(
+            policy=policy,
+            targets=dict(policy.targets.get(severity, {})),
+            teams=dict(policy.teams.get(severity, {})),
+            calendars=calendars,
+            pauses={metric: policy.pauses(metric) for metric in METRICS},
+            thresholds=policy.thresholds,
+            steps=path.thresholds if path is not None else (),
+        )

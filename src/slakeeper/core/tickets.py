@@ -12,9 +12,9 @@ from typing import Any
 
 from slakeeper.core.calendars import Calendar
 from slakeeper.core.clocks import Cycle, Transition
-from slakeeper.core.configuration import Configuration
+from slakeeper.core.configuration import Configuration, Rules
 from slakeeper.core.events import Author, Event, EventType
-from slakeeper.core.policies import Metric, Policy, Status, Target, Threshold
+from slakeeper.core.policies import Metric, Policy, Status, Target
 
 __all__ = ["TicketRun", "TimelineEntry"]
 
@@ -56,8 +56,12 @@ class TicketRun:
         self.unanswered_since: int | None = None  # oldest unanswered customer message
         self.escalated: set[tuple[str, str | None, int, int]] = set()
         self.is_closed = False
+        self.is_open = self.status.is_open
+        self.live: dict[Metric, int] = {}  # cycles per metric that were not cancelled
         self.policy: Policy | None = None
-        self._note(created.at, "created", f"ticket created by {created.author or 'customer'}")
+        self.rules: Rules | None = None
+        if explain:
+            self._note(created.at, "created", f"ticket created by {created.author or 'customer'}")
         self._match(created.at, announce=True)
         self._start_all(created.at)
 
@@ -77,65 +81,68 @@ class TicketRun:
         policy = self.config.policy_for(self._ticket_fields())
         changed = policy is not self.policy
         self.policy = policy
+        self._refresh_rules()
         if changed or announce:
             if policy is None:
                 self._note(t, "policy", "no policy matches: the ticket has no clocks")
                 self.notes.append("no policy matches the ticket: it has no clocks")
             else:
-                self._note(t, "policy", f"policy {policy.id!r} matches")
+                if self.explain:
+                    self._note(t, "policy", f"policy {policy.id!r} matches")
                 severity = self.fields.get("severity")
                 if not policy.has_severity(severity):
                     message = f"policy {policy.id!r} has no targets for severity {severity!r}"
                     self.notes.append(f"{message}: the ticket has no clocks")
         return changed
 
+    def _refresh_rules(self) -> None:
+        """Resolve what the policy in force says for the ticket's severity."""
+        policy = self.policy
+        self.rules = (
+            None if policy is None else self.config.rules(policy, self.fields.get("severity"))
+        )
+
     def _target(self, metric: Metric, team: str | None = None) -> Target | None:
-        if self.policy is None:
-            return None
-        return self.policy.target(self.fields.get("severity"), metric, team)
+        return None if self.rules is None else self.rules.target(metric, team)
 
     def _calendar(self, metric: Metric) -> Calendar:
-        assert self.policy is not None
-        return self.config.calendars[self.policy.calendar_for(metric)]
-
-    def _steps(self) -> tuple[Threshold, ...]:
-        if self.policy is None or self.policy.escalation is None:
-            return ()
-        path = self.config.escalation_paths.get(self.policy.escalation)
-        return path.thresholds if path is not None else ()
+        assert self.rules is not None
+        return self.rules.calendars[metric]
 
     def _pauses(self, metric: Metric) -> bool:
-        return self.policy is not None and self.status in self.policy.pauses(metric)
+        return self.rules is not None and self.status in self.rules.pauses[metric]
 
     # ---- cycles --------------------------------------------------------------------------
 
     def _start(self, metric: Metric, t: int, team: str | None = None, why: str = "") -> None:
         """Start a cycle at ``t`` if the metric has a target and no cycle is active."""
-        if not self.status.is_open or (metric, team) in self.active:
+        key = (metric, team)
+        rules = self.rules
+        if not self.is_open or rules is None or key in self.active:
             return
-        target = self._target(metric, team)
+        target = rules.target(metric, team)
         if target is None:
             return
-        key = (metric, team)
         number = self.counts.get(key, 0) + 1
         self.counts[key] = number
-        assert self.policy is not None
         cycle = Cycle(
             metric=metric,
             team=team,
             number=number,
-            calendar=self._calendar(metric),
+            calendar=rules.calendars[metric],
             target=target,
             started_at=t,
-            thresholds=self.policy.thresholds,
-            steps=self._steps(),
-            is_paused=self._pauses(metric),
+            thresholds=rules.thresholds,
+            steps=rules.steps,
+            is_paused=self.status in rules.pauses[metric],
         )
         self.cycles.append(cycle)
         self.active[key] = cycle
-        self._record(cycle, Transition(t, "start", why))
-        if cycle.is_paused:
-            self._record(cycle, Transition(t, "pause", f"status {self.status} pauses {metric}"))
+        self.live[metric] = self.live.get(metric, 0) + 1
+        if self.explain:
+            self._record(cycle, Transition(t, "start", why))
+            if cycle.is_paused:
+                self._record(cycle, Transition(t, "pause", f"status {self.status} pauses {metric}"))
 
     def _fulfil(self, metric: Metric, t: int, why: str, team: str | None = None) -> None:
         cycle = self.active.pop((metric, team), None)
@@ -143,7 +150,7 @@ class TicketRun:
             cycle.fulfil(t)
             if self.explain:  # marks reached exactly at the fulfilment were withdrawn
                 self.timeline = [e for e in self.timeline if not _withdrawn(e, cycle, t)]
-            self._record(cycle, Transition(t, "fulfil", why))
+                self._record(cycle, Transition(t, "fulfil", why))
 
     def _fulfil_all(self, t: int, why: str) -> None:
         for key in list(self.active):
@@ -168,20 +175,20 @@ class TicketRun:
         if not self._ever(Metric.RESOLUTION, live=True):
             self._start(Metric.RESOLUTION, t, why="resolution: the ticket is open")
         if self.team is not None:
-            self._start(
-                Metric.TEAM_OWNERSHIP, t, self.team, why=f"team {self.team} owns the ticket"
-            )
+            self._start(Metric.TEAM_OWNERSHIP, t, self.team, why="the team owns the ticket")
 
     def _ever(self, metric: Metric, live: bool = False) -> bool:
         """True when a cycle of ``metric`` exists (``live``: one that was not cancelled)."""
-        return any(c.metric is metric and (not live or c.cancelled_at is None) for c in self.cycles)
+        if live:
+            return self.live.get(metric, 0) > 0
+        return any(c.metric is metric for c in self.cycles)
 
     def _first_response_settled(self) -> bool:
-        """Next response starts once first response is fulfilled, or when none applies."""
-        live = [
-            c for c in self.cycles if c.metric is Metric.FIRST_RESPONSE and c.cancelled_at is None
-        ]
-        return not live or all(c.fulfilled_at is not None for c in live)
+        """Next response starts once first response is fulfilled, or when none applies.
+
+        A live first-response cycle that is not fulfilled is exactly an active one.
+        """
+        return (Metric.FIRST_RESPONSE, None) not in self.active
 
     # ---- events -------------------------------------------------------------------------
 
@@ -202,17 +209,15 @@ class TicketRun:
     def _on_message(self, event: Event) -> None:
         t = event.at
         if not event.public or event.author is Author.SYSTEM:
-            self._note(
-                t,
-                "message",
-                f"{'internal ' if not event.public else ''}{event.author} message: no clock",
-            )
+            if self.explain:
+                kind = "internal " if not event.public else ""
+                self._note(t, "message", f"{kind}{event.author} message: no clock")
             return
         if event.author is Author.CUSTOMER:
             self._note(t, "message", "public customer message")
             if self.unanswered_since is None:
                 self.unanswered_since = t
-            if self.status.is_open and self._first_response_settled():
+            if self.is_open and self._first_response_settled():
                 self._start(
                     Metric.NEXT_RESPONSE, t, why="next response: customer message awaits a reply"
                 )
@@ -223,7 +228,7 @@ class TicketRun:
         self._fulfil(Metric.FIRST_RESPONSE, t, "first public agent message")
         self._fulfil(Metric.NEXT_RESPONSE, t, "public agent reply")
         self._fulfil(Metric.PERIODIC_UPDATE, t, "public agent update")
-        if self.status.is_open:
+        if self.is_open:
             self.update_owed = True
             self._start(Metric.PERIODIC_UPDATE, t, why="periodic update: public agent message")
 
@@ -231,10 +236,13 @@ class TicketRun:
         t, old, new = event.at, self.status, event.status
         assert new is not None
         if new is old:
-            self._note(t, "status", f"status stays {new}")
+            if self.explain:
+                self._note(t, "status", f"status stays {new}")
             return
         self.status = new
-        self._note(t, "status", f"status {old} -> {new}")
+        self.is_open = new.is_open
+        if self.explain:
+            self._note(t, "status", f"status {old} -> {new}")
         if not new.is_open:
             if old.is_open:
                 why = (
@@ -289,8 +297,9 @@ class TicketRun:
             changes["custom"] = {**(self.fields.get("custom") or {}), **changes["custom"]}
         before = self.fields.get("severity")
         self.fields.update(changes)
-        shown = ", ".join(f"{k}={v!r}" for k, v in event.fields.items())
-        self._note(event.at, "update", f"fields changed: {shown}")
+        if self.explain:
+            shown = ", ".join(f"{k}={v!r}" for k, v in event.fields.items())
+            self._note(event.at, "update", f"fields changed: {shown}")
         changed = self._match(event.at)
         if changed or self.fields.get("severity") != before:
             self._retarget(event.at)
@@ -300,16 +309,18 @@ class TicketRun:
         if event.agent is not None:
             self.agent = event.agent
         if not event.assigns_team or event.team == self.team:
-            self._note(t, "assign", f"assigned to {event.agent or self.team} (team unchanged)")
+            if self.explain:
+                self._note(t, "assign", f"assigned to {event.agent or self.team} (team unchanged)")
             return
         old, self.team = self.team, event.team
-        self._note(t, "assign", f"team {old} -> {event.team}")
+        if self.explain:
+            self._note(t, "assign", f"team {old} -> {event.team}")
         if old is not None:
-            self._fulfil(Metric.TEAM_OWNERSHIP, t, f"reassigned away from {old}", old)
+            self._fulfil(Metric.TEAM_OWNERSHIP, t, "reassigned away from the team", old)
         if self._match(t):
             self._retarget(t)
         if self.team is not None:
-            self._start(Metric.TEAM_OWNERSHIP, t, self.team, why=f"assigned to team {self.team}")
+            self._start(Metric.TEAM_OWNERSHIP, t, self.team, why="assigned to the team")
 
     def _on_csat(self, event: Event) -> None:
         self._note(event.at, "csat", f"CSAT score {event.score:g}")
@@ -333,25 +344,21 @@ class TicketRun:
             if target is None:
                 self.active.pop(key)
                 cycle.cancel(t)
+                self.live[cycle.metric] -= 1
                 self._record(
                     cycle, Transition(t, "cancel", f"{cycle.metric} has no target any more")
                 )
                 continue
-            assert self.policy is not None
+            rules = self.rules
+            assert rules is not None
+            calendar = rules.calendars[cycle.metric]
             if (
                 target != cycle.target
-                or self._calendar(cycle.metric) is not cycle.calendar
-                or self.policy.thresholds != cycle.thresholds
-                or self._steps() != cycle.steps
+                or calendar is not cycle.calendar
+                or rules.thresholds != cycle.thresholds
+                or rules.steps != cycle.steps
             ):
-                cycle.retarget(
-                    t,
-                    target,
-                    self._calendar(cycle.metric),
-                    self.policy.thresholds,
-                    self._steps(),
-                    record,
-                )
+                cycle.retarget(t, target, calendar, rules.thresholds, rules.steps, record)
                 self._record(
                     cycle, Transition(t, "retarget", f"target now {target.sla // 1_000_000}s")
                 )
@@ -407,6 +414,8 @@ class TicketRun:
         )
 
     def _note(self, t: int, kind: str, detail: str) -> None:
+        # Callers building a detail with an f-string check `self.explain` first: replay
+        # (explain off) should not pay for text nobody reads.
         if self.explain:
             self.timeline.append(
                 TimelineEntry(t, kind, detail, event=self.current.id, line=self.current.line)

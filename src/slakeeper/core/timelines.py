@@ -263,7 +263,19 @@ def _year_of(us: int) -> int:
 
 def between_us(calendar: Calendar, start: int, end: int, pauses: Pauses = ()) -> int:
     """Open, unpaused microseconds in ``[start, end)``; 0 when ``end <= start``."""
-    merged = _merged_pauses(pauses)
+    if pauses:
+        return _between_paused(calendar, start, end, _merged_pauses(pauses))
+    if end <= start:
+        return 0
+    if calendar.is_always_open:
+        return end - start
+    timeline: Timeline | None = calendar._timeline
+    if timeline is None or start < timeline.lo or end > timeline.hi:
+        timeline = _timeline(calendar, start, end)
+    return timeline.open_before(end) - timeline.open_before(start)
+
+
+def _between_paused(calendar: Calendar, start: int, end: int, merged: Pauses) -> int:
     if end <= start:
         return 0
     total = _open(calendar, start, end)
