@@ -936,7 +936,7 @@ def main(argv: list[str] | None = None) -> int:
     args.scalar = args.scalar or (50_000 if args.quick else 200_000)
     args.repeats = 3 if args.quick else 7
     args.cold_repeats = 3 if args.quick else 5
-    args.scalar_repeats = 1 if args.quick else 3
+    args.scalar_repeats = 2 if args.quick else 3
     args.compile_repeats = 10 if args.quick else 30
 
     print("slakeeper business-time benchmark")

@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history import NOW, NOW_TEXT, ticket_events, write_history
 from slakeeper.config import load_config
 from slakeeper.core.configuration import Configuration
-from slakeeper.core.evaluation import Diagnostic, evaluate, evaluate_ticket
+from slakeeper.core.evaluation import Diagnostic, evaluate_ticket, iter_evaluate
 from slakeeper.core.events import parse_event
 from slakeeper.core.instants import parse_instant, to_us
 from slakeeper.services.evaluations import (
@@ -70,23 +71,39 @@ def replay(events_path: str, out_path: str, config: Configuration, now: int) -> 
     start = time.perf_counter()
     cpu = time.process_time()
     diagnostics: list[Diagnostic] = []
-    with collection_paused():  # as evaluate_file (and so `slakeeper evaluate`) does
+    # The pipeline of `slakeeper evaluate` (services.evaluations.stream_file): read and parse
+    # the whole log, then evaluate ticket by ticket, each written as soon as it is ready.
+    # Evaluation and rendering interleave, so each is timed around its own calls.
+    tickets = clocks = 0
+    evaluate_s = 0.0
+    with collection_paused():
         with open(events_path, "rb") as file:
             events = list(read_events(file, diagnostics))
         parsed = time.perf_counter()
-        evaluation = evaluate(events, config, now)
-        evaluated = time.perf_counter()
         count = len(events)
-        del events  # as evaluate_file: the parsed log is not kept once evaluated
-    documents = (ticket_document(result, now) for result in evaluation.tickets)
-    with open(out_path, "wb") as out:
-        write_documents(documents, out)
+        results = iter_evaluate(events, config, now, diagnostics)
+        del events  # each ticket's log is freed once it is evaluated
+
+        def documents() -> Iterator[dict[str, Any]]:
+            nonlocal tickets, clocks, evaluate_s
+            while True:
+                t0 = time.perf_counter()
+                result = next(results, None)
+                evaluate_s += time.perf_counter() - t0
+                if result is None:
+                    return
+                tickets += 1
+                clocks += len(result.cycles)
+                yield ticket_document(result, now)
+
+        with open(out_path, "wb") as out:
+            write_documents(documents(), out)
     written = time.perf_counter()
-    diagnostics += evaluation.diagnostics
+    evaluated = parsed + evaluate_s
     return {
         "events": count,
-        "tickets": len(evaluation.tickets),
-        "clocks": sum(len(result.cycles) for result in evaluation.tickets),
+        "tickets": tickets,
+        "clocks": clocks,
         "diagnostics": len(diagnostics),
         "first_diagnostics": [str(d) for d in diagnostics[:5]],
         "parse_s": parsed - start,

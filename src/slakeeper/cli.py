@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +36,7 @@ from slakeeper.core.evaluation import Diagnostic
 from slakeeper.services.evaluations import (
     evaluate_file,
     explain_lines,
+    stream_file,
     ticket_document,
     write_documents,
 )
@@ -275,12 +276,24 @@ def evaluate_command(
 ) -> None:
     """Replay events offline and print every clock of every ticket."""
     at = _now(now)
-    evaluated = evaluate_file(events, load_config(config), at)
-    _report(evaluated.diagnostics, strict)
-    documents = (ticket_document(result, at) for result in evaluated.evaluation.tickets)
-    if output is OutputFormat.TABLE:
-        print_table(list(documents))
+    configuration = load_config(config)
+    if strict or output is OutputFormat.TABLE:
+        evaluated = evaluate_file(events, configuration, at)
+        _report(evaluated.diagnostics, strict)
+        documents = [ticket_document(result, at) for result in evaluated.evaluation.tickets]
+        if output is OutputFormat.TABLE:
+            print_table(documents)
+            return
+        _write(iter(documents))
         return
+    # Stream: each ticket is written as soon as it is evaluated; problems follow on stderr.
+    diagnostics: list[Diagnostic] = []
+    results = stream_file(events, configuration, at, diagnostics)
+    _write(ticket_document(result, at) for result in results)
+    _report(diagnostics, strict=False)
+
+
+def _write(documents: Iterator[dict[str, Any]]) -> None:
     sys.stdout.flush()
     write_documents(documents, sys.stdout.buffer)
     sys.stdout.buffer.flush()

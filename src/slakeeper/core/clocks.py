@@ -125,7 +125,7 @@ class Cycle:
     cancelled_at: int | None = None
     warnings: list[tuple[Threshold, int]] = field(default_factory=list)
     escalations: list[tuple[int, int]] = field(default_factory=list)  # (step index, instant)
-    done: set[tuple[object, ...]] = field(default_factory=set)  # keys of marks reached
+    done: set[tuple[object, ...]] | None = None  # keys of marks reached (made on first use)
     marks: tuple[Mark, ...] = ()  # the plan still ahead, by offset
     position: int = 0  # index in `marks` of the next mark
     next_at: int | None = None  # instant of the next mark, while counting
@@ -228,7 +228,7 @@ class Cycle:
             return self.breached_at is not None
         if mark.kind is MarkKind.OBJECTIVE:
             return self.objective_missed_at is not None
-        return mark.key in self.done
+        return self.done is not None and mark.key in self.done
 
     def _aim(self) -> None:
         """Compute the instant of the next mark from the anchor (one ``add``)."""
@@ -251,6 +251,11 @@ class Cycle:
                 step = marks[self.position].offset - mark.offset
                 self.next_at = add_us(self.calendar, at, step if step > 0 else 0)
 
+    def _remember(self, mark: Mark) -> None:
+        if self.done is None:
+            self.done = set()
+        self.done.add(mark.key)
+
     def _reach(self, mark: Mark, at: int, record: Recorder | None) -> None:
         if mark.kind is MarkKind.BREACH:
             self.breached_at = at
@@ -259,10 +264,10 @@ class Cycle:
         elif mark.kind is MarkKind.WARNING:
             assert mark.threshold is not None
             self.warnings.append((mark.threshold, at))
-            self.done.add(mark.key)
+            self._remember(mark)
         else:
             self.escalations.append((mark.index, at))
-            self.done.add(mark.key)
+            self._remember(mark)
         if record is not None:
             record(self, Transition(at, mark.kind.value, _mark_detail(mark, self.target)))
 
@@ -310,12 +315,12 @@ class Cycle:
         # Withdrawn marks were never reached: after a reopen they can still be.
         if self.warnings and self.warnings[-1][1] == t:
             for threshold, at in self.warnings:
-                if at == t:
+                if at == t and self.done is not None:
                     self.done.discard((MarkKind.WARNING, threshold.fraction, threshold.lead))
             self.warnings = [(w, at) for w, at in self.warnings if at < t]
         if self.escalations and self.escalations[-1][1] == t:
             for index, at in self.escalations:
-                if at == t:
+                if at == t and self.done is not None:
                     self.done.discard((MarkKind.ESCALATION, index))
             self.escalations = [(i, at) for i, at in self.escalations if at < t]
         self.next_at = None

@@ -6,9 +6,11 @@ DESIGN.md section 5 does not allow with an :class:`EventError` naming the field.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from slakeeper.core.errors import EventError, SlaError
@@ -52,6 +54,7 @@ TICKET_FIELDS = (
 )
 _TYPES = {member.value: member for member in EventType}
 _Base = tuple[str, str, EventType, int, int | None]  # id, ticket, type, at, line
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})  # shared by events without fields
 _AUTHORS = {member.value: member for member in Author}
 _STATUSES = {member.value: member for member in Status}
 _STRING_FIELDS = ("severity", "account", "account_tier", "channel", "subject", "plan", "product")
@@ -113,7 +116,7 @@ def parse_event(data: object, line: int | None = None) -> Event:
     if not isinstance(data, Mapping):
         raise EventError("expected a JSON object")
     event_id = _identifier(data, "id")
-    ticket = _identifier(data, "ticket")
+    ticket = sys.intern(_identifier(data, "ticket"))  # one string per ticket, not per event
     kind = _choice(data, "type", EventType, _TYPES, required=True)
     at = _instant(data, "at")
     # Positional: keyword unpacking was a fifth of the cost of building an event.
@@ -135,11 +138,12 @@ def _message(data: Mapping[str, Any], base: _Base) -> Event:
     public = data.get("public", True)
     if not isinstance(public, bool):
         raise EventError(f"expected true or false, got {public!r}", path=("public",))
-    return Event(*base, author, public)
+    return Event(*base, author, public, None, _NO_FIELDS)
 
 
 def _status(data: Mapping[str, Any], base: _Base) -> Event:
-    return Event(*base, None, True, _choice(data, "status", Status, _STATUSES, required=True))
+    status = _choice(data, "status", Status, _STATUSES, required=True)
+    return Event(*base, None, True, status, _NO_FIELDS)
 
 
 def _update(data: Mapping[str, Any], base: _Base) -> Event:

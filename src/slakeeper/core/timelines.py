@@ -418,7 +418,7 @@ def _as_us(values: npt.ArrayLike) -> Int64Array:
 def _open_before_many(timeline: Timeline, t: Int64Array) -> Int64Array:
     """Vectorised :meth:`Timeline.open_before`: bucket lookup, then a few forward steps."""
     bucket = np.clip((t - timeline.lo) // _BUCKET_US, 0, len(timeline.time_buckets) - 1)
-    j = timeline.time_buckets[bucket]
+    j = timeline.time_buckets[bucket].astype(np.intp)  # a native index: no per-lookup cast
     for _ in range(timeline.time_steps):  # advance to the first interval ending after t
         j = j + (timeline.ends[j] <= t)
     opened: Int64Array = timeline.before[j] + np.maximum(t - timeline.starts[j], 0)

@@ -17,7 +17,7 @@ from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.durations import format_seconds
 from slakeeper.core.errors import EventError, InputError
-from slakeeper.core.evaluation import Diagnostic, Evaluation, TicketResult, evaluate
+from slakeeper.core.evaluation import Diagnostic, Evaluation, TicketResult, iter_evaluate
 from slakeeper.core.events import Event, parse_event
 from slakeeper.core.instants import format_instant
 
@@ -28,6 +28,7 @@ __all__ = [
     "evaluate_file",
     "explain_lines",
     "read_events",
+    "stream_file",
     "ticket_document",
     "write_documents",
 ]
@@ -61,16 +62,30 @@ def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> 
 def evaluate_file(
     events_path: str | Path, config: Configuration, now: int, *, explain: bool = False
 ) -> EvaluatedFile:
-    """Read a JSONL event file and evaluate it."""
-    reading: list[Diagnostic] = []
+    """Read a JSONL event file and evaluate it, keeping every result."""
+    diagnostics: list[Diagnostic] = []
+    results = list(stream_file(events_path, config, now, diagnostics, explain=explain))
+    return EvaluatedFile(Evaluation(results, diagnostics), diagnostics)
+
+
+def stream_file(
+    events_path: str | Path,
+    config: Configuration,
+    now: int,
+    diagnostics: list[Diagnostic],
+    *,
+    explain: bool = False,
+) -> Iterator[TicketResult]:
+    """Read a JSONL event file and yield each ticket's result as soon as it is evaluated."""
     with collection_paused():
         try:
             with open(events_path, "rb") as file:
-                events = list(read_events(file, reading))
+                events = list(read_events(file, diagnostics))
         except OSError as exc:
             raise InputError(f"cannot read {events_path}: {exc.strerror or exc}") from None
-        evaluation = evaluate(events, config, now, explain=explain)
-    return EvaluatedFile(evaluation, reading + evaluation.diagnostics)
+        results = iter_evaluate(events, config, now, diagnostics, explain=explain)
+        del events  # so that each ticket's log is freed once it is evaluated
+        yield from results
 
 
 @contextmanager
