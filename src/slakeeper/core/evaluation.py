@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
+from slakeeper.core.errors import SlaError
 from slakeeper.core.events import Event, EventType
 from slakeeper.core.policies import METRICS
 from slakeeper.core.tickets import TicketRun, TimelineEntry
@@ -67,7 +68,7 @@ class TicketResult:
     created_at: int
     escalations_due: list[tuple[Cycle, int, int]] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the diagnostics about this ticket
 
 
 @dataclass
@@ -104,12 +105,20 @@ def iter_evaluate(
     Diagnostics are appended to ``diagnostics`` as they are found.
     """
     by_ticket = _group(events, now, diagnostics)
-    del events  # the grouped logs are all that is needed from here
+    events = ()  # the grouped logs are all that is needed from here
     for ticket in list(by_ticket):
         # Pop each ticket's log as it is evaluated, so memory falls as results are used.
         # (Not next(iter(dict)) after pops: that rescans the emptied slots, quadratically.)
         ticket_events = by_ticket.pop(ticket)
-        result = evaluate_ticket(ticket, ticket_events, config, now, diagnostics, explain=explain)
+        try:
+            result = evaluate_ticket(
+                ticket, ticket_events, config, now, diagnostics, explain=explain
+            )
+        except SlaError as exc:  # e.g. a due date past what calendars can count (year 9998)
+            first = min(ticket_events, key=lambda e: e.line or 0)
+            message = f"ticket {ticket!r} skipped: {exc}"
+            diagnostics.append(Diagnostic(message, line=first.line, event=first.id, ticket=ticket))
+            continue
         if result is not None:
             yield result
 
@@ -183,8 +192,8 @@ def evaluate_ticket(
         closed = run.is_closed
     run.finish(now)
     created = log[created_index]
-    for note in run.notes:
-        diagnostics.append(Diagnostic(note, line=created.line, event=created.id, ticket=ticket))
+    for note, cause in run.notes:
+        diagnostics.append(Diagnostic(note, line=cause.line, event=cause.id, ticket=ticket))
     cycles = sorted(run.cycles, key=_clock_order)
     return TicketResult(
         ticket=ticket,
@@ -197,7 +206,7 @@ def evaluate_ticket(
         created_at=created.at,
         escalations_due=run.escalations_due(now),
         timeline=run.timeline,
-        notes=run.notes,
+        notes=[note for note, _ in run.notes],
     )
 
 

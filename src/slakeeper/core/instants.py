@@ -55,9 +55,12 @@ def parse_instant_us(text: object) -> int:
         # datetime.fromisoformat is C code, ~25x the regex; the shape check keeps it to what
         # RFC 3339 allows (it would silently truncate a 7-digit fraction, say).
         try:
-            return to_us(datetime.fromisoformat(text))
+            us = to_us(datetime.fromisoformat(text))
         except ValueError:
             pass  # the careful path below says what is wrong
+        else:
+            if MIN_US <= us <= MAX_US:
+                return us
     return to_us(parse_instant(text))  # type: ignore[arg-type]
 
 
@@ -95,7 +98,9 @@ def parse_instant(text: str) -> datetime:
             int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro
         )
         return (local - offset).replace(tzinfo=UTC)
-    except (ValueError, OverflowError) as exc:
+    except OverflowError:
+        raise InputError(f"instant {text!r} is outside years 1 to 9999 in UTC") from None
+    except ValueError as exc:
         raise InputError(f"invalid instant {text!r}: {exc}") from None
 
 

@@ -40,7 +40,7 @@ class TicketRun:
         self.config = config
         self.explain = explain
         self.timeline: list[TimelineEntry] = []
-        self.notes: list[str] = []
+        self.notes: list[tuple[str, Event]] = []  # warnings, with the event that caused them
         self.current: Event = created
         self.created_at = created.at
         self.fields: dict[str, Any] = dict(created.fields)
@@ -85,14 +85,14 @@ class TicketRun:
         if changed or announce:
             if policy is None:
                 self._note(t, "policy", "no policy matches: the ticket has no clocks")
-                self.notes.append("no policy matches the ticket: it has no clocks")
+                self.notes.append(("no policy matches the ticket: it has no clocks", self.current))
             else:
                 if self.explain:
                     self._note(t, "policy", f"policy {policy.id!r} matches")
                 severity = self.fields.get("severity")
                 if not policy.has_severity(severity):
                     message = f"policy {policy.id!r} has no targets for severity {severity!r}"
-                    self.notes.append(f"{message}: the ticket has no clocks")
+                    self.notes.append((f"{message}: the ticket has no clocks", self.current))
         return changed
 
     def _refresh_rules(self) -> None:
@@ -300,8 +300,9 @@ class TicketRun:
         if self.explain:
             shown = ", ".join(f"{k}={v!r}" for k, v in event.fields.items())
             self._note(event.at, "update", f"fields changed: {shown}")
-        changed = self._match(event.at)
-        if changed or self.fields.get("severity") != before:
+        severity_changed = self.fields.get("severity") != before
+        changed = self._match(event.at, announce=severity_changed)
+        if changed or severity_changed:
             self._retarget(event.at)
 
     def _on_assign(self, event: Event) -> None:

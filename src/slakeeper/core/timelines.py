@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from slakeeper.core.calendars import Calendar, Window
 from slakeeper.core.errors import CalendarError, InputError
-from slakeeper.core.instants import US_PER_DAY, format_instant, from_us, to_us
+from slakeeper.core.instants import MAX_US, US_PER_DAY, format_instant, from_us, to_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
 
 __all__ = [
@@ -320,6 +320,8 @@ def add_us(calendar: Calendar, start: int, duration: int, pauses: Pauses = ()) -
 
 def _add_open(calendar: Calendar, start: int, duration: int) -> int:
     if calendar.is_always_open:
+        if start + duration > MAX_US:
+            raise CalendarError(f"calendar {calendar.id!r}: result falls after year 9999")
         return start + duration
     timeline: Timeline | None = calendar._timeline
     if timeline is None or not timeline.lo <= start <= timeline.hi:
