@@ -4,9 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench lock clean
+CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py
+COMPILED := src/slakeeper/core/_compiled.json
 
-install: $(STAMP)
+.PHONY: install pure demo test lint bench lock clean
+
+install: $(STAMP) $(COMPILED)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +18,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The hot core modules compiled with mypyc (pure Python when no C compiler is present).
+$(COMPILED): $(STAMP) $(CORE_SOURCES) scripts/compile_core.py
+	$(BIN)/python scripts/compile_core.py
+
+# Use the pure-Python core (e.g. while editing it); `make install` compiles it again.
+pure: $(STAMP)
+	SLAKEEPER_PURE=1 $(BIN)/python scripts/compile_core.py
+	rm -f $(COMPILED)
+
 demo: install
 	@bash examples/showcase.sh
 
@@ -22,8 +34,8 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy --strict src/slakeeper/core
 
 bench: install
@@ -40,3 +52,4 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build src/*.egg-info
+	rm -f src/slakeeper/core/*.so src/*__mypyc*.so $(COMPILED)

@@ -119,8 +119,22 @@ def parse_event(data: object, line: int | None = None) -> Event:
     ticket = sys.intern(_identifier(data, "ticket"))  # one string per ticket, not per event
     kind = _choice(data, "type", EventType, _TYPES, required=True)
     at = _instant(data, "at")
-    # Positional: keyword unpacking was a fifth of the cost of building an event.
-    return _PARSERS[kind](data, (event_id, ticket, kind, at, line))
+    # Positional: keyword unpacking was a fifth of the cost of building an event. Direct
+    # calls rather than a table of functions: compiled (mypyc), they stay native calls.
+    base = (event_id, ticket, kind, at, line)
+    if kind is EventType.MESSAGE:
+        return _message(data, base)
+    if kind is EventType.STATUS:
+        return _status(data, base)
+    if kind is EventType.CREATED:
+        return _created(data, base)
+    if kind is EventType.UPDATE:
+        return _update(data, base)
+    if kind is EventType.ASSIGN:
+        return _assign(data, base)
+    if kind is EventType.CSAT:
+        return _csat(data, base)
+    return _escalated(data, base)
 
 
 def _created(data: Mapping[str, Any], base: _Base) -> Event:
@@ -188,17 +202,6 @@ def _escalated(data: Mapping[str, Any], base: _Base) -> Event:
         threshold=data.get("threshold"),
         path=_optional_text(data, "path"),
     )
-
-
-_PARSERS = {
-    EventType.CREATED: _created,
-    EventType.MESSAGE: _message,
-    EventType.STATUS: _status,
-    EventType.UPDATE: _update,
-    EventType.ASSIGN: _assign,
-    EventType.CSAT: _csat,
-    EventType.ESCALATED: _escalated,
-}
 
 
 def _identifier(data: Mapping[str, Any], key: str) -> str:

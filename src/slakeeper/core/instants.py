@@ -23,6 +23,8 @@ __all__ = [
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+_TWO = [f"{number:02d}" for number in range(60)]
+_DATES: dict[int, str] = {}  # day number since 1970 -> "YYYY-MM-DD"
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
 # The span datetime can represent, as microseconds since the epoch.
@@ -61,7 +63,7 @@ def parse_instant_us(text: object) -> int:
         else:
             if MIN_US <= us <= MAX_US:
                 return us
-    return to_us(parse_instant(text))  # type: ignore[arg-type]
+    return to_us(parse_instant(text))
 
 
 def _is_plain_rfc3339(text: str) -> bool:
@@ -76,7 +78,7 @@ def _is_plain_rfc3339(text: str) -> bool:
     return text[19] == "." and 1 <= end - 20 <= 6 and text[20:end].isdigit()
 
 
-def parse_instant(text: str) -> datetime:
+def parse_instant(text: object) -> datetime:
     """Read an RFC 3339 instant with an offset (``2026-03-02T14:05:00Z``) as aware UTC."""
     if not isinstance(text, str):
         raise InputError(f"expected an instant as a string, got {text!r}")
@@ -117,12 +119,19 @@ def format_instant(instant: datetime | int) -> str:
     if isinstance(instant, int):
         if not MIN_US <= instant <= MAX_US:
             raise InputError(f"instant out of range (year 1 to 9999): {instant} µs since 1970")
-        # isoformat of a naive datetime is C code and pads the year: ~4x strftime.
-        text = (_NAIVE_EPOCH + timedelta(0, 0, instant)).isoformat()  # positional: 2x faster
-    else:
-        if instant.tzinfo is None:
-            raise InputError(f"naive instant {instant.isoformat()}: an offset is required")
-        text = instant.astimezone(UTC).replace(tzinfo=None).isoformat()
-    if len(text) > 19:  # a fraction: drop its trailing zeros
-        text = text.rstrip("0")
-    return text + "Z"
+        # Replay writes millions of instants: the date part is cached per day and the time
+        # of day is put together from a table of two-digit strings.
+        days, rest = divmod(instant, US_PER_DAY)
+        date_text = _DATES.get(days)
+        if date_text is None:
+            date_text = _DATES[days] = (_NAIVE_EPOCH + timedelta(days)).date().isoformat()
+        seconds, micro = divmod(rest, US_PER_SECOND)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        text = f"{date_text}T{_TWO[hours]}:{_TWO[minutes]}:{_TWO[seconds]}"
+        if micro:
+            text += "." + f"{micro:06d}".rstrip("0")
+        return text + "Z"
+    if instant.tzinfo is None:
+        raise InputError(f"naive instant {instant.isoformat()}: an offset is required")
+    return format_instant(to_us(instant))

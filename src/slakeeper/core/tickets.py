@@ -203,8 +203,19 @@ class TicketRun:
         """Apply one event, in order, after the ticket's ``created``."""
         self.advance(event.at)
         self.current = event
-        handler = _HANDLERS[event.type]
-        handler(self, event)
+        kind = event.type  # direct calls, not a table: native calls once compiled
+        if kind is EventType.MESSAGE:
+            self._on_message(event)
+        elif kind is EventType.STATUS:
+            self._on_status(event)
+        elif kind is EventType.UPDATE:
+            self._on_update(event)
+        elif kind is EventType.ASSIGN:
+            self._on_assign(event)
+        elif kind is EventType.CSAT:
+            self._on_csat(event)
+        elif kind is EventType.ESCALATED:
+            self._on_escalated(event)
 
     def _on_message(self, event: Event) -> None:
         t = event.at
@@ -432,13 +443,3 @@ def _withdrawn(entry: TimelineEntry, cycle: Cycle, t: int) -> bool:
         and entry.kind in _REACHED
         and (entry.metric, entry.team, entry.cycle) == (cycle.metric, cycle.team, cycle.number)
     )
-
-
-_HANDLERS = {
-    EventType.MESSAGE: TicketRun._on_message,
-    EventType.STATUS: TicketRun._on_status,
-    EventType.UPDATE: TicketRun._on_update,
-    EventType.ASSIGN: TicketRun._on_assign,
-    EventType.CSAT: TicketRun._on_csat,
-    EventType.ESCALATED: TicketRun._on_escalated,
-}

@@ -45,13 +45,12 @@ class EvaluatedFile:
 def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> Iterator[Event]:
     """Parse JSONL lines into events; a bad line becomes a diagnostic naming it."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
         try:
             data = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            message = f"invalid JSON: {exc.msg} (column {exc.colno})"
-            diagnostics.append(Diagnostic(message, line=number))
+            if line.strip():  # blank lines are skipped; checked only here, off the hot path
+                message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+                diagnostics.append(Diagnostic(message, line=number))
             continue
         try:
             yield parse_event(data, number)
