@@ -328,6 +328,51 @@ def explain_command(
         )
 
 
+@app.command("simulate")
+@reports_errors
+def simulate_command(
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="Scenario file (default: the shipped one).")
+    ] = None,
+    days: Annotated[float, typer.Option("--days", min=0, help="Days to simulate.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Events file (JSONL); default: stdout.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start instant (default: the scenario's).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Pick by urgency under this configuration."),
+    ] = None,
+    pick: Annotated[
+        str | None, typer.Option("--pick", help="age or urgency (default: urgency with a config).")
+    ] = None,
+    staffing: Annotated[
+        float | None, typer.Option("--staffing", min=0, help="Multiply every agent group's count.")
+    ] = None,
+    emit_accounts: Annotated[
+        bool, typer.Option("--emit-accounts", help="Print the scenario's accounts section.")
+    ] = False,
+) -> None:
+    """Simulate a support organisation and write its ticket events (docs/simulator.md)."""
+    from slakeeper.simulation.commands import run_simulate
+
+    begin = None if start is None else to_us(_field("--start", parse_instant, start))
+    run_simulate(
+        scenario=scenario,
+        days=days,
+        seed=seed,
+        out=out,
+        start=begin,
+        config=config,
+        pick=pick,
+        staffing=staffing,
+        emit_accounts=emit_accounts,
+    )
+
+
 def print_table(documents: list[dict[str, Any]]) -> None:
     """Print clocks as a table."""
     from rich.console import Console
