@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slakeeper.core.calendars import Calendar
 from slakeeper.core.clocks import Cycle, Transition
 from slakeeper.core.configuration import Configuration, Rules
 from slakeeper.core.events import Author, Event, EventType
@@ -42,7 +41,6 @@ class TicketRun:
         self.timeline: list[TimelineEntry] = []
         self.notes: list[tuple[str, Event]] = []  # warnings, with the event that caused them
         self.current: Event = created
-        self.created_at = created.at
         self.fields: dict[str, Any] = dict(created.fields)
         self.team: str | None = created.team
         self.agent: str | None = created.agent
@@ -105,10 +103,6 @@ class TicketRun:
     def _target(self, metric: Metric, team: str | None = None) -> Target | None:
         return None if self.rules is None else self.rules.target(metric, team)
 
-    def _calendar(self, metric: Metric) -> Calendar:
-        assert self.rules is not None
-        return self.rules.calendars[metric]
-
     def _pauses(self, metric: Metric) -> bool:
         return self.rules is not None and self.status in self.rules.pauses[metric]
 
@@ -161,7 +155,7 @@ class TicketRun:
         if (
             not self.agent_replied
             and not self.by_agent
-            and not self._ever(Metric.FIRST_RESPONSE, live=True)
+            and not self._has_live(Metric.FIRST_RESPONSE)
         ):
             self._start(Metric.FIRST_RESPONSE, t, why="first response: no agent reply yet")
         if self._first_response_settled() and self.unanswered_since is not None:
@@ -172,16 +166,14 @@ class TicketRun:
             self._start(
                 Metric.PERIODIC_UPDATE, t, why="periodic update: the next agent update is owed"
             )
-        if not self._ever(Metric.RESOLUTION, live=True):
+        if not self._has_live(Metric.RESOLUTION):
             self._start(Metric.RESOLUTION, t, why="resolution: the ticket is open")
         if self.team is not None:
             self._start(Metric.TEAM_OWNERSHIP, t, self.team, why="the team owns the ticket")
 
-    def _ever(self, metric: Metric, live: bool = False) -> bool:
-        """True when a cycle of ``metric`` exists (``live``: one that was not cancelled)."""
-        if live:
-            return self.live.get(metric, 0) > 0
-        return any(c.metric is metric for c in self.cycles)
+    def _has_live(self, metric: Metric) -> bool:
+        """True when a cycle of ``metric`` exists that was not cancelled."""
+        return self.live.get(metric, 0) > 0
 
     def _first_response_settled(self) -> bool:
         """Next response starts once first response is fulfilled, or when none applies.
