@@ -30,3 +30,11 @@ echo "Bad input is refused with the key and the line that are wrong (exit code 2
 printf 'calendars:\n  broken:\n    timezone: Mars/Olympus\n    weekly: {mon: ["25:00-17:00"], funday: []}\n' > /tmp/slakeeper-broken.yaml
 printf '\n$ %s\n' "slakeeper check broken.yaml"
 "$S" check /tmp/slakeeper-broken.yaml 2>&1 || echo "(exit code $?)"
+
+echo
+echo "Every SLA clock of every ticket, from the event log alone (examples/events.jsonl):"
+run "$S" evaluate --config examples/config.yaml --events examples/events.jsonl \
+  --now 2026-03-02T20:00:00Z --format table
+echo "And why: T-1's timeline, each step naming its event, line and rule:"
+run "$S" explain --config examples/config.yaml --events examples/events.jsonl \
+  --ticket T-1 --now 2026-03-02T20:00:00Z
