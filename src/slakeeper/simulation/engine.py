@@ -1,0 +1,590 @@
+"""The discrete-event engine: a heap of timed actions, one seeded generator, integer µs.
+
+Tickets arrive (per account, by hour of week in the account's zone, by season, plus
+incident bursts); agents on shift pick work from their team's queue — the oldest ticket
+first, or, under a configuration, the ticket whose earliest unfulfilled clock is due first
+as :func:`slakeeper.core.evaluation.evaluate_ticket` computes it — and finish it after a
+lognormal handling time with one outcome: reply, ask the customer (pending), wait on a
+third party (on_hold), escalate (assign) or solve. Customers reply, reopen and answer
+CSAT surveys. Every action writes events, in ``at`` order, as they happen.
+
+The simulator computes no SLA number: it only asks the core which clock is due first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from slakeeper.core.clocks import ClockStatus
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.evaluation import Diagnostic, evaluate_ticket
+from slakeeper.core.events import Event, parse_event
+from slakeeper.core.instants import format_instant
+from slakeeper.core.timelines import compile_years
+from slakeeper.core.zones import load_zone
+from slakeeper.simulation.scenario import (
+    CHANNELS,
+    MONTHS,
+    TEAM_OUTCOMES,
+    AgentSpec,
+    LogNormal,
+    Scenario,
+)
+from slakeeper.simulation.texts import TextMaker
+
+__all__ = ["Pick", "SimulationStats", "Simulator", "simulate"]
+
+US = 1_000_000
+MINUTE = 60 * US
+HOUR = 3600 * US
+DAY = 24 * HOUR
+_NEVER = 1 << 62
+
+# Action kinds, in heap entries (at, seq, kind, subject).
+_DAY, _ARRIVE, _DONE, _WAKE, _SHIFT_END, _CUSTOMER, _HOLD_END, _REOPEN, _CLOSE, _CSAT = range(10)
+
+
+@dataclass(slots=True)
+class _Ticket:
+    id: str
+    number: int
+    created: int
+    account: str
+    tier: str
+    severity: str
+    product: str
+    team: str
+    tier_rank: int = 0
+    status: str = "new"
+    n: int = 0  # events written so far
+    events: list[Event] = field(default_factory=list)  # kept only when picking by urgency
+    due_n: int = -1  # the event count the cached due was computed at
+    due: int = _NEVER
+    queued: bool = False
+    epoch: int = 0  # bumped by a reopen: a pending close of the old solve is void
+    touched: bool = False
+
+
+@dataclass(slots=True)
+class _Agent:
+    spec: AgentSpec
+    starts: list[int]
+    ends: list[int]
+    epoch: int = 0  # bumped whenever the agent changes state: stale actions are ignored
+    idle: bool = False
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One pick, for tests: who took what when, and every ticket it could have taken."""
+
+    at: int
+    agent: str
+    ticket: str
+    candidates: tuple[tuple[str, int], ...]  # (ticket, events written so far)
+
+
+@dataclass
+class SimulationStats:
+    """Counts of what happened (events, tickets, outcomes) and the handling times drawn."""
+
+    events: int = 0
+    tickets: int = 0
+    bursts: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TEAM_OUTCOMES, 0))
+    handling_us: dict[str, list[int]] = field(default_factory=dict)
+    evaluations: int = 0
+
+
+class Simulator:
+    """Runs one scenario for ``days`` from ``start``, writing JSONL lines to ``write``."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        days: float,
+        seed: int,
+        write: Callable[[bytes], Any],
+        start: int | None = None,
+        config: Configuration | None = None,
+        progress: Callable[[int], None] | None = None,
+        trace: list[Pick] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.model = scenario.model
+        self.start = scenario.start if start is None else start
+        self.end = self.start + int(days * DAY)
+        self.rng = random.Random(seed)
+        self.write = write
+        self.config = config
+        self.progress = progress
+        self.trace = trace
+        self.stats = SimulationStats()
+        self.texts = TextMaker(self.model, self.rng)
+        self._heap: list[tuple[int, int, int, Any]] = []
+        self._seq = 0
+        self._buffer: list[bytes] = []
+        self._queues: dict[str, dict[int, _Ticket]] = {team: {} for team in self.model.teams}
+        self._idle: dict[str, dict[str, _Agent]] = {team: {} for team in self.model.teams}
+        self._agents = [self._agent(spec) for spec in scenario.agents]
+        self._prepare_arrivals()
+
+    # ---- set-up -------------------------------------------------------------------------
+
+    def _agent(self, spec: AgentSpec) -> _Agent:
+        first = datetime.fromtimestamp(self.start / US, UTC).year - 1
+        last = datetime.fromtimestamp(self.end / US, UTC).year + 2
+        timeline = compile_years(spec.calendar, first, last)
+        starts, ends = timeline.starts_list[:-1], timeline.ends_list[:-1]
+        return _Agent(spec, starts, ends)
+
+    def _prepare_arrivals(self) -> None:
+        model = self.model
+        weights = [a.share if a.share is not None else float(a.size or 1) for a in model.accounts]
+        total = sum(weights) or 1.0
+        self._account_share = [w / total for w in weights]
+        self._account_zone = [load_zone(a.timezone) for a in model.accounts]
+        self._per_hour = model.tickets_per_week / 168.0
+        self._season = [model.season.get(month, 1.0) for month in MONTHS]
+        self._channels = [c for c in CHANNELS if model.channels.get(c, 0) > 0]
+        self._channel_weights = _cumulative([model.channels[c] for c in self._channels])
+        self._severity = {
+            tier: (list(mix), _cumulative(list(mix.values())))
+            for tier, mix in model.severity_mix.items()
+        }
+        self._products = [p for p, spec in model.products.items() if spec.weight > 0]
+        self._product_weights = _cumulative([model.products[p].weight for p in self._products])
+        self._account_weights = _cumulative(self._account_share)
+        ranks = {tier: rank for rank, tier in enumerate(("enterprise", "mid_market", "standard"))}
+        self._tier_rank = ranks
+        self._outcomes = {
+            name: (
+                [o for o in TEAM_OUTCOMES if team.outcomes.get(o, 0) > 0],
+                _cumulative(
+                    [team.outcomes[o] for o in TEAM_OUTCOMES if team.outcomes.get(o, 0) > 0]
+                ),
+            )
+            for name, team in model.teams.items()
+        }
+
+    # ---- running ------------------------------------------------------------------------
+
+    def run(self) -> SimulationStats:
+        """Simulate up to the end instant; flushes every event written."""
+        self._push(self.start, _DAY, self.start)
+        for agent in self._agents:
+            self._push(self.start, _WAKE, (agent, agent.epoch))
+        heap = self._heap
+        handlers = {
+            _DAY: self._on_day,
+            _ARRIVE: self._on_arrive,
+            _DONE: self._on_done,
+            _WAKE: self._on_wake,
+            _SHIFT_END: self._on_shift_end,
+            _CUSTOMER: self._on_customer,
+            _HOLD_END: self._on_hold_end,
+            _REOPEN: self._on_reopen,
+            _CLOSE: self._on_close,
+            _CSAT: self._on_csat,
+        }
+        end = self.end
+        while heap:
+            at, _, kind, subject = heapq.heappop(heap)
+            if at >= end:
+                break
+            handlers[kind](at, subject)
+            if len(self._buffer) >= 4096:
+                self._flush()
+        self._flush()
+        if self.progress is not None:
+            self.progress(end)
+        return self.stats
+
+    def _push(self, at: int, kind: int, subject: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (at, self._seq, kind, subject))
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self.write(b"".join(self._buffer))
+            self._buffer.clear()
+
+    def _emit(self, ticket: _Ticket, at: int, kind: str, **fields: Any) -> None:
+        ticket.n += 1
+        document: dict[str, Any] = {
+            "id": f"{ticket.id}-{ticket.n}",
+            "ticket": ticket.id,
+            "type": kind,
+            "at": format_instant(at),
+        }
+        document.update(fields)
+        self._buffer.append(orjson.dumps(document) + b"\n")
+        self.stats.events += 1
+        if self.config is not None:
+            ticket.events.append(parse_event(document))
+
+    # ---- arrivals -----------------------------------------------------------------------
+
+    def _on_day(self, at: int, _: Any) -> None:
+        """Draw the arrivals of the next 24 hours, hour by hour, account by account."""
+        if self.progress is not None:
+            self.progress(at)
+        rng = self.rng
+        arrivals: list[tuple[int, int]] = []
+        for hour in range(24):
+            begin = at + hour * HOUR
+            utc = datetime.fromtimestamp(begin / US, UTC)
+            season = self._season[utc.month - 1]
+            for index, zone in enumerate(self._account_zone):
+                local = utc.astimezone(zone)
+                weight = self.scenario.hour_of_week[local.weekday() * 24 + local.hour]
+                rate = self._per_hour * self._account_share[index] * weight * season
+                for _ in range(_poisson(rng, rate)):
+                    arrivals.append((begin + int(rng.random() * HOUR), index))
+        bursts = self.model.bursts
+        if bursts is not None:
+            for _ in range(_poisson(rng, bursts.per_week / 7.0)):
+                arrivals.extend(self._burst(at + int(rng.random() * DAY)))
+        arrivals.sort()
+        for when, spec in arrivals:
+            self._push(when, _ARRIVE, spec)
+        self._push(at + DAY, _DAY, None)
+
+    def _burst(self, at: int) -> list[tuple[int, Any]]:
+        bursts = self.model.bursts
+        assert bursts is not None
+        rng = self.rng
+        low, high = bursts.accounts
+        count = min(rng.randint(low, high), len(self.model.accounts))
+        chosen: list[int] = []
+        while len(chosen) < count:
+            index = _draw(rng, self._account_weights)
+            if index not in chosen:
+                chosen.append(index)
+        product = self._products[_draw(rng, self._product_weights)]
+        self.stats.bursts += 1
+        window = int(bursts.within_minutes * MINUTE)
+        return [
+            (at + int(rng.random() * window), (index, product, bursts.severity)) for index in chosen
+        ]
+
+    def _on_arrive(self, at: int, spec: Any) -> None:
+        rng = self.rng
+        burst = isinstance(spec, tuple)
+        if burst:
+            index, product, severity = spec
+        else:
+            index = spec
+        account = self.model.accounts[index]
+        if not burst:
+            names, cumulative = self._severity[account.tier]
+            severity = names[_draw(rng, cumulative)]
+            product = self._products[_draw(rng, self._product_weights)]
+        channel = self._channels[_draw(rng, self._channel_weights)]
+        subject, description = self.texts.make(severity, product)
+        self.stats.tickets += 1
+        number = self.stats.tickets
+        ticket = _Ticket(
+            id=f"T-{number}",
+            number=number,
+            created=at,
+            account=account.id,
+            tier=account.tier,
+            severity=severity,
+            product=product,
+            team=self.model.intake_team,
+        )
+        if self.config is not None:
+            ticket.tier_rank = self.config.tier_rank(account.tier)
+        else:
+            ticket.tier_rank = self._tier_rank[account.tier]
+        custom: dict[str, Any] = {"description": description}
+        self._emit(
+            ticket,
+            at,
+            "created",
+            severity=severity,
+            account=account.id,
+            account_tier=account.tier,
+            channel=channel,
+            subject=subject,
+            product=product,
+            team=ticket.team,
+            tags=["incident"] if burst else [],
+            custom=custom,
+        )
+        self._enqueue(ticket, at)
+
+    # ---- queues and agents --------------------------------------------------------------
+
+    def _enqueue(self, ticket: _Ticket, at: int) -> None:
+        ticket.queued = True
+        self._queues[ticket.team][ticket.number] = ticket
+        for agent in list(self._idle[ticket.team].values()):
+            if not ticket.queued:
+                break
+            skills = agent.spec.skills
+            if skills is None or ticket.product in skills:
+                self._try_pick(agent, at)
+
+    def _shift(self, agent: _Agent, at: int) -> tuple[bool, int]:
+        """(on shift at ``at``, end of that shift or start of the next one)."""
+        index = bisect_right(agent.ends, at)
+        if index >= len(agent.starts):
+            return False, _NEVER
+        if agent.starts[index] <= at:
+            return True, agent.ends[index]
+        return False, agent.starts[index]
+
+    def _available(self, agent: _Agent, at: int) -> None:
+        on, boundary = self._shift(agent, at)
+        agent.epoch += 1
+        if not on:
+            agent.idle = False
+            self._idle[agent.spec.team].pop(agent.spec.id, None)
+            if boundary < self.end:
+                self._push(boundary, _WAKE, (agent, agent.epoch))
+            return
+        self._try_pick(agent, at)
+
+    def _try_pick(self, agent: _Agent, at: int) -> None:
+        team = agent.spec.team
+        on, end = self._shift(agent, at)
+        agent.epoch += 1
+        idle = self._idle[team]
+        idle.pop(agent.spec.id, None)
+        agent.idle = False
+        if not on:
+            if end < self.end:
+                self._push(end, _WAKE, (agent, agent.epoch))
+            return
+        skills = agent.spec.skills
+        queue = self._queues[team]
+        candidates = [t for t in queue.values() if skills is None or t.product in skills]
+        if not candidates:
+            agent.idle = True
+            idle[agent.spec.id] = agent
+            self._push(end, _SHIFT_END, (agent, agent.epoch))
+            return
+        if self.config is None:
+            chosen = min(candidates, key=_age_key)
+        else:
+            for candidate in candidates:
+                self._refresh_due(candidate, at)
+            chosen = min(candidates, key=_urgency_key)
+        handling = self._handling(team)
+        if at + handling >= end:  # the work would not fit in this shift: done for the day
+            on_next, boundary = self._shift(agent, end)
+            after = end if on_next else boundary
+            if after < self.end:
+                self._push(after, _WAKE, (agent, agent.epoch))
+            return
+        if self.trace is not None:
+            self.trace.append(
+                Pick(at, agent.spec.id, chosen.id, tuple((c.id, c.n) for c in candidates))
+            )
+        self.stats.handling_us.setdefault(team, []).append(handling)
+        chosen.queued = False
+        del queue[chosen.number]
+        self._push(at + handling, _DONE, (agent, agent.epoch, chosen))
+
+    def _handling(self, team: str) -> int:
+        spec = self.model.teams[team].handling
+        return max(US, int(_lognormal(self.rng, spec) * MINUTE))
+
+    def _refresh_due(self, ticket: _Ticket, at: int) -> None:
+        """The earliest due instant among the ticket's unfulfilled clocks, from the core."""
+        if ticket.due_n == ticket.n:
+            return  # no event since: the core's due instants are unchanged
+        assert self.config is not None
+        diagnostics: list[Diagnostic] = []
+        result = evaluate_ticket(ticket.id, ticket.events, self.config, at, diagnostics)
+        self.stats.evaluations += 1
+        due = _NEVER
+        if result is not None:
+            for cycle in result.cycles:
+                if cycle.status in (ClockStatus.RUNNING, ClockStatus.BREACHED):
+                    when = cycle.due_at()
+                    if when is not None and when < due:
+                        due = when
+        ticket.due, ticket.due_n = due, ticket.n
+
+    def _on_wake(self, at: int, subject: Any) -> None:
+        agent, epoch = subject
+        if epoch == agent.epoch:
+            self._available(agent, at)
+
+    def _on_shift_end(self, at: int, subject: Any) -> None:
+        agent, epoch = subject
+        if epoch == agent.epoch and agent.idle:
+            self._available(agent, at)
+
+    # ---- work and its outcomes ----------------------------------------------------------
+
+    def _on_done(self, at: int, subject: Any) -> None:
+        agent, epoch, ticket = subject
+        rng = self.rng
+        team = agent.spec.team
+        names, cumulative = self._outcomes[team]
+        outcome = names[_draw(rng, cumulative)]
+        self.stats.outcomes[outcome] += 1
+        who = agent.spec.id
+        self._emit(ticket, at, "message", author="agent", agent=who)
+        if not ticket.touched and outcome not in ("solve", "pending", "on_hold"):
+            self._status(ticket, at, "open")
+        ticket.touched = True
+        customers = self.model.customers
+        if outcome == "reply":
+            self._push(at + _delay(rng, customers.reply), _CUSTOMER, (ticket, False))
+        elif outcome == "pending":
+            self._status(ticket, at, "pending")
+            self._push(at + _delay(rng, customers.reply), _CUSTOMER, (ticket, True))
+        elif outcome == "on_hold":
+            self._status(ticket, at, "on_hold")
+            self._push(at + _delay(rng, customers.third_party), _HOLD_END, ticket)
+        elif outcome == "escalate":
+            target = self.model.teams[team].escalate_to
+            assert target is not None
+            ticket.team = target
+            self._emit(ticket, at, "assign", team=target)
+            self._enqueue(ticket, at)
+        else:
+            self._solve(ticket, at)
+        if epoch == agent.epoch:
+            self._available(agent, at)
+
+    def _status(self, ticket: _Ticket, at: int, status: str) -> None:
+        ticket.status = status
+        self._emit(ticket, at, "status", status=status)
+
+    def _solve(self, ticket: _Ticket, at: int) -> None:
+        rng = self.rng
+        customers = self.model.customers
+        self._status(ticket, at, "solved")
+        close_at = at + int(customers.close_after_hours * HOUR)
+        if rng.random() < customers.reopen.probability:
+            when = at + _delay(rng, customers.reopen.delay)
+            if when < close_at:
+                self._push(when, _REOPEN, (ticket, ticket.epoch))
+                return
+        self._push(close_at, _CLOSE, (ticket, ticket.epoch))
+        if rng.random() < customers.csat.probability:
+            hours = (at - ticket.created) / HOUR
+            score = _csat_score(rng, hours, customers.csat.fast_hours)
+            self._push(at + _delay(rng, customers.csat.delay), _CSAT, (ticket, score))
+
+    def _on_customer(self, at: int, subject: Any) -> None:
+        ticket, reopens = subject
+        self._emit(ticket, at, "message", author="customer")
+        if reopens:
+            self._status(ticket, at, "open")
+        self._enqueue(ticket, at)
+
+    def _on_hold_end(self, at: int, ticket: _Ticket) -> None:
+        self._status(ticket, at, "open")
+        self._enqueue(ticket, at)
+
+    def _on_reopen(self, at: int, subject: Any) -> None:
+        ticket, epoch = subject
+        if epoch != ticket.epoch or ticket.status != "solved":
+            return
+        ticket.epoch += 1
+        self._emit(ticket, at, "message", author="customer")
+        self._status(ticket, at, "open")
+        self._enqueue(ticket, at)
+
+    def _on_close(self, at: int, subject: Any) -> None:
+        ticket, epoch = subject
+        if epoch != ticket.epoch or ticket.status != "solved":
+            return
+        self._status(ticket, at, "closed")
+        ticket.events = []  # a closed ticket is never picked again
+
+    def _on_csat(self, at: int, subject: Any) -> None:
+        ticket, score = subject
+        self._emit(ticket, at, "csat", score=score)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    days: float,
+    seed: int,
+    write: Callable[[bytes], Any],
+    start: int | None = None,
+    config: Configuration | None = None,
+    progress: Callable[[int], None] | None = None,
+    trace: list[Pick] | None = None,
+) -> SimulationStats:
+    """Run ``scenario`` and write its events (JSONL bytes, in ``at`` order) to ``write``."""
+    simulator = Simulator(
+        scenario,
+        days=days,
+        seed=seed,
+        write=write,
+        start=start,
+        config=config,
+        progress=progress,
+        trace=trace,
+    )
+    return simulator.run()
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _age_key(ticket: _Ticket) -> tuple[int, int]:
+    return (ticket.created, ticket.number)
+
+
+def _urgency_key(ticket: _Ticket) -> tuple[int, int, int, int]:
+    return (ticket.due, ticket.tier_rank, ticket.created, ticket.number)
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for weight in weights:
+        total += weight
+        out.append(total)
+    return out
+
+
+def _draw(rng: random.Random, cumulative: list[float]) -> int:
+    index = bisect_right(cumulative, rng.random() * cumulative[-1])
+    return min(index, len(cumulative) - 1)
+
+
+def _poisson(rng: random.Random, rate: float) -> int:
+    if rate <= 0:
+        return 0
+    if rate > 30:
+        return max(0, round(rng.gauss(rate, math.sqrt(rate))))
+    limit, count, product = math.exp(-rate), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _lognormal(rng: random.Random, spec: LogNormal) -> float:
+    return rng.lognormvariate(math.log(spec.median_minutes), spec.sigma)
+
+
+def _delay(rng: random.Random, spec: LogNormal) -> int:
+    return max(US, int(_lognormal(rng, spec) * MINUTE))
+
+
+def _csat_score(rng: random.Random, hours: float, fast_hours: float) -> int:
+    """5 when served fast, falling by about one point each time the wait quadruples."""
+    mean = 5.0 - 0.5 * math.log2(1.0 + hours / fast_hours)
+    return max(1, min(5, round(rng.gauss(mean, 0.8))))
