@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from slakeeper.config.documents import Document, parse_document, read_document
+from slakeeper.config.problems import Problems
 from slakeeper.core.calendars import Calendar, make_calendar
 from slakeeper.core.errors import ConfigError, KeyPath, SlaError
 from slakeeper.core.instants import parse_instant_us
@@ -188,18 +189,6 @@ class Scenario:
         return self.model.accounts
 
 
-_MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "missing required key",
-    "model_type": "expected a mapping",
-    "dict_type": "expected a mapping",
-    "list_type": "expected a list",
-    "string_type": "expected a string",
-    "float_type": "expected a number",
-    "float_parsing": "expected a number",
-}
-
-
 def default_scenario_path() -> Path:
     """The scenario shipped with slakeeper (about 100,000 tickets a year, 36 agents)."""
     return Path(str(files("slakeeper.simulation") / "default_scenario.yaml"))
@@ -216,16 +205,10 @@ def parse_scenario(document: Document, *, staffing: float | None = None) -> Scen
     data = document.data
     if not isinstance(data, dict):
         raise ConfigError([document.problem((), "expected a mapping at the top level")])
-    try:
-        model = ScenarioModel.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            document.problem(tuple(error["loc"]), _MESSAGES.get(error["type"], error["msg"]))
-            for error in exc.errors()
-        ]
-        raise ConfigError(problems) from None
-    problems: list[str] = []
-    check = _Checker(document, problems)
+    check = _Checker(document, [])
+    model = check.shape(ScenarioModel, data, ())
+    if model is None or check.count:  # the shape first: the checks below rely on it
+        raise ConfigError(check.lines)
     start = check.instant(model.start)
     check.weights(model)
     check.references(model)
@@ -238,8 +221,8 @@ def parse_scenario(document: Document, *, staffing: float | None = None) -> Scen
             config_path = Path(document.source).resolve().parent / config_path
         if not config_path.is_file():
             check.add(("config",), f"no configuration file {str(config_path)!r}")
-    if problems:
-        raise ConfigError(problems)
+    if check.count:
+        raise ConfigError(check.lines)
     return Scenario(
         model=model,
         source=document.source,
@@ -256,13 +239,8 @@ def _hour_of_week(model: ScenarioModel) -> list[float]:
     return [value / mean for value in raw]
 
 
-@dataclass
-class _Checker:
-    document: Document
-    problems: list[str]
-
-    def add(self, path: KeyPath, message: str) -> None:
-        self.problems.append(self.document.problem(path, message))
+class _Checker(Problems):
+    """The meaning of a scenario, once Pydantic has checked its shape."""
 
     def instant(self, text: str) -> int:
         try:
