@@ -35,6 +35,7 @@ from slakeeper.core.durations import seconds_to_us
 from slakeeper.core.evaluation import Diagnostic
 from slakeeper.services.evaluations import (
     evaluate_file,
+    explain_file,
     explain_lines,
     stream_file,
     ticket_document,
@@ -278,9 +279,9 @@ def evaluate_command(
     at = _now(now)
     configuration = load_config(config)
     if strict or output is OutputFormat.TABLE:
-        evaluated = evaluate_file(events, configuration, at)
-        _report(evaluated.diagnostics, strict)
-        documents = [ticket_document(result, at) for result in evaluated.evaluation.tickets]
+        evaluation = evaluate_file(events, configuration, at)
+        _report(evaluation.diagnostics, strict)
+        documents = [ticket_document(result, at) for result in evaluation.tickets]
         if output is OutputFormat.TABLE:
             print_table(documents)
             return
@@ -311,21 +312,12 @@ def explain_command(
 ) -> None:
     """Print one ticket's timeline: every start, pause, warning, breach and fulfilment."""
     at = _now(now)
-    evaluated = evaluate_file(events, load_config(config), at, explain=True)
-    found = [r for r in evaluated.evaluation.tickets if r.ticket == ticket]
-    if not found:
+    result, diagnostics = explain_file(events, load_config(config), at, ticket)
+    _report(diagnostics, strict=False)
+    if result is None:
         raise InputError(f"no ticket {ticket!r} in {events}", path=("--ticket",))
-    _report([d for d in evaluated.diagnostics if d.ticket in (ticket, None)], strict=False)
-    for line in explain_lines(found[0]):
+    for line in explain_lines(result, at):
         typer.echo(line)
-    document = ticket_document(found[0], at)
-    typer.echo(f"at {format_instant(at)}: next action {document['next_action_at'] or 'none'}")
-    for clock in document["clocks"]:
-        typer.echo(
-            f"  {clock['metric']}{'[' + clock['team'] + ']' if clock['team'] else ''}"
-            f"#{clock['cycle']}: {clock['status']}, elapsed {clock['elapsed_seconds']}s"
-            f" of {clock['target_seconds']}s, due {clock['due_at'] or '-'}"
-        )
 
 
 @app.command("simulate")

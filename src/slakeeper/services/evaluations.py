@@ -6,7 +6,6 @@ import gc
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,24 +21,16 @@ from slakeeper.core.events import Event, parse_event
 from slakeeper.core.instants import format_instant
 
 __all__ = [
-    "EvaluatedFile",
     "collection_paused",
     "dumps",
     "evaluate_file",
+    "explain_file",
     "explain_lines",
     "read_events",
     "stream_file",
     "ticket_document",
     "write_documents",
 ]
-
-
-@dataclass
-class EvaluatedFile:
-    """An evaluation with the diagnostics of reading its input."""
-
-    evaluation: Evaluation
-    diagnostics: list[Diagnostic]
 
 
 def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> Iterator[Event]:
@@ -60,11 +51,11 @@ def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> 
 
 def evaluate_file(
     events_path: str | Path, config: Configuration, now: int, *, explain: bool = False
-) -> EvaluatedFile:
+) -> Evaluation:
     """Read a JSONL event file and evaluate it, keeping every result."""
     diagnostics: list[Diagnostic] = []
     results = list(stream_file(events_path, config, now, diagnostics, explain=explain))
-    return EvaluatedFile(Evaluation(results, diagnostics), diagnostics)
+    return Evaluation(results, diagnostics)
 
 
 def stream_file(
@@ -77,14 +68,28 @@ def stream_file(
 ) -> Iterator[TicketResult]:
     """Read a JSONL event file and yield each ticket's result as soon as it is evaluated."""
     with collection_paused():
-        try:
-            with open(events_path, "rb") as file:
-                events = list(read_events(file, diagnostics))
-        except OSError as exc:
-            raise InputError(f"cannot read {events_path}: {exc.strerror or exc}") from None
+        events = _read_file(events_path, diagnostics)
         results = iter_evaluate(events, config, now, diagnostics, explain=explain)
         del events  # so that each ticket's log is freed once it is evaluated
         yield from results
+
+
+def explain_file(
+    events_path: str | Path, config: Configuration, now: int, ticket: str
+) -> tuple[TicketResult | None, list[Diagnostic]]:
+    """One ticket's explained evaluation, and the diagnostics about it (or about any line)."""
+    diagnostics: list[Diagnostic] = []
+    events = [event for event in _read_file(events_path, diagnostics) if event.ticket == ticket]
+    result = next(iter_evaluate(events, config, now, diagnostics, explain=True), None)
+    return result, [d for d in diagnostics if d.ticket in (ticket, None)]
+
+
+def _read_file(events_path: str | Path, diagnostics: list[Diagnostic]) -> list[Event]:
+    try:
+        with open(events_path, "rb") as file:
+            return list(read_events(file, diagnostics))
+    except OSError as exc:
+        raise InputError(f"cannot read {events_path}: {exc.strerror or exc}") from None
 
 
 @contextmanager
@@ -206,8 +211,9 @@ def write_documents(documents: Iterable[dict[str, Any]], out: BinaryIO) -> int:
     return count
 
 
-def explain_lines(result: TicketResult) -> list[str]:
-    """A ticket's timeline as text: every start, pause, resume, warning, breach, fulfilment."""
+def explain_lines(result: TicketResult, now: int) -> list[str]:
+    """A ticket's timeline as text: every start, pause, resume, warning, breach, fulfilment,
+    then where each clock stands at ``now``."""
     lines = [f"ticket {result.ticket}: policy {result.policy or '(none)'}, status {result.status}"]
     for entry in sorted(result.timeline, key=lambda e: e.at):
         clock = ""
@@ -218,4 +224,13 @@ def explain_lines(result: TicketResult) -> list[str]:
         if entry.event is not None:
             source = f"  (event {entry.event}" + (f", line {entry.line})" if entry.line else ")")
         lines.append(f"{format_instant(entry.at):<27} {clock}{entry.kind}: {entry.detail}{source}")
+    document = ticket_document(result, now)
+    lines.append(f"at {format_instant(now)}: next action {document['next_action_at'] or 'none'}")
+    for clock_doc in document["clocks"]:
+        team = f"[{clock_doc['team']}]" if clock_doc["team"] else ""
+        lines.append(
+            f"  {clock_doc['metric']}{team}#{clock_doc['cycle']}: {clock_doc['status']}, "
+            f"elapsed {clock_doc['elapsed_seconds']}s of {clock_doc['target_seconds']}s, "
+            f"due {clock_doc['due_at'] or '-'}"
+        )
     return lines
