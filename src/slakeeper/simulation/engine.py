@@ -244,10 +244,10 @@ class Simulator:
         for hour in range(24):
             begin = at + hour * HOUR
             utc = datetime.fromtimestamp(begin / US, UTC)
-            season = self._season[utc.month - 1]
             for index, zone in enumerate(self._account_zone):
-                local = utc.astimezone(zone)
+                local = utc.astimezone(zone)  # hour of week and season in the account's zone
                 weight = self.scenario.hour_of_week[local.weekday() * 24 + local.hour]
+                season = self._season[local.month - 1]
                 rate = self._per_hour * self._account_share[index] * weight * season
                 for _ in range(_poisson(rng, rate)):
                     arrivals.append((begin + int(rng.random() * HOUR), index))

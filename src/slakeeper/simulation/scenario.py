@@ -189,15 +189,24 @@ class Scenario:
         return self.model.accounts
 
 
+SHIPPED = ("default", "thin")  # scenarios shipped with slakeeper, by name
+
+
 def default_scenario_path() -> Path:
-    """The scenario shipped with slakeeper (about 100,000 tickets a year, 36 agents)."""
-    return Path(str(files("slakeeper.simulation") / "default_scenario.yaml"))
+    """The scenario shipped with slakeeper (about 100,000 tickets a year, 37 agents)."""
+    return shipped_scenario_path("default")
+
+
+def shipped_scenario_path(name: str) -> Path:
+    """A scenario shipped with slakeeper: ``default`` or ``thin`` (70% of the agents)."""
+    return Path(str(files("slakeeper.simulation") / f"{name}_scenario.yaml"))
 
 
 def load_scenario(path: str | Path | None = None, *, staffing: float | None = None) -> Scenario:
-    """Read and validate a scenario file (the default scenario when ``path`` is None)."""
-    document = read_document(default_scenario_path() if path is None else path)
-    return parse_scenario(document, staffing=staffing)
+    """Read and validate a scenario file, or a shipped one by name (default when None)."""
+    if path is None or (str(path) in SHIPPED and not Path(path).exists()):
+        path = shipped_scenario_path(str(path or "default"))
+    return parse_scenario(read_document(path), staffing=staffing)
 
 
 def parse_scenario(document: Document, *, staffing: float | None = None) -> Scenario:
@@ -205,6 +214,8 @@ def parse_scenario(document: Document, *, staffing: float | None = None) -> Scen
     data = document.data
     if not isinstance(data, dict):
         raise ConfigError([document.problem((), "expected a mapping at the top level")])
+    if "base" in data:
+        data = _over_base(document, data)
     check = _Checker(document, [])
     model = check.shape(ScenarioModel, data, ())
     if model is None or check.count:  # the shape first: the checks below rely on it
@@ -231,6 +242,32 @@ def parse_scenario(document: Document, *, staffing: float | None = None) -> Scen
         agents=agents,
         hour_of_week=_hour_of_week(model),
     )
+
+
+def _over_base(document: Document, data: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's keys over those of its ``base`` (a shipped name or a file).
+
+    Only top-level keys are replaced. A relative ``config`` of the base stays relative to
+    the base's own folder.
+    """
+    base = data["base"]
+    if not isinstance(base, str) or not base:
+        raise ConfigError([document.problem(("base",), "expected a scenario name or file")])
+    path = Path(base)
+    if base in SHIPPED and not path.exists():
+        path = shipped_scenario_path(base)
+    elif not path.is_absolute():
+        path = Path(document.source).resolve().parent / path
+    if not path.is_file():
+        raise ConfigError([document.problem(("base",), f"no scenario file {str(path)!r}")])
+    inherited = read_document(path).data
+    if not isinstance(inherited, dict) or "base" in inherited:
+        message = f"{str(path)!r} must be a complete scenario (a base has no base of its own)"
+        raise ConfigError([document.problem(("base",), message)])
+    config = inherited.get("config")
+    if isinstance(config, str) and not Path(config).is_absolute():
+        inherited["config"] = str(path.resolve().parent / config)
+    return {**inherited, **{key: value for key, value in data.items() if key != "base"}}
 
 
 def _hour_of_week(model: ScenarioModel) -> list[float]:
