@@ -41,6 +41,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/business_time.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/simulate.py --million
 
 # Refresh requirements.lock from pyproject.toml's pins (run after changing a pin).
 lock:

@@ -32,23 +32,33 @@ def run(days: float, urgency: bool) -> tuple[float, int, int]:
     return elapsed, stats.tickets, stats.events
 
 
-def report(label: str, days: float, urgency: bool, target: str) -> None:
+def report(
+    label: str, days: float, urgency: bool, limit_s: float | None, min_tickets: int = 0
+) -> None:
+    """Run once and print the figures, with the verdict against ``limit_s`` if given."""
     elapsed, tickets, events = run(days, urgency)
+    verdict = ""
+    if limit_s is not None:
+        ok = elapsed < limit_s and tickets >= min_tickets
+        wanted = f"{min_tickets:,} tickets in " if min_tickets else ""
+        verdict = f"   target: {wanted}< {limit_s:g} s  {'PASS' if ok else 'FAIL'}"
     print(
         f"{label:<34} {days:>6g} days {tickets:>9,} tickets {events:>10,} events "
-        f"{elapsed:>7.1f} s {events / elapsed:>9,.0f} events/s   target: {target}"
+        f"{elapsed:>7.1f} s {events / elapsed:>9,.0f} events/s{verdict}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=365)
-    parser.add_argument("--million", action="store_true", help="also run ~1M tickets by age")
+    parser.add_argument("--million", action="store_true", help="also run 1M tickets by age")
     args = parser.parse_args()
-    report("default scenario, urgency picking", args.days, True, "365 days < 120 s")
-    report("default scenario, age picking", args.days, False, "-")
+    one_year = 120.0 if args.days >= 365 else None  # the target is for a whole year
+    report("default scenario, urgency picking", args.days, True, one_year)
+    report("default scenario, age picking", args.days, False, None)
     if args.million:
-        report("1M tickets (~10 years), age", 3650, False, "1,000,000 tickets < 600 s")
+        # About 95,500 tickets a year: 3,840 days make a little over a million.
+        report("1M tickets, age picking", 3840, False, 600.0, min_tickets=1_000_000)
 
 
 if __name__ == "__main__":
