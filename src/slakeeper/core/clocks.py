@@ -137,11 +137,6 @@ class Cycle:
         self.anchor = self.started_at
         self._plan_marks()
 
-    @property
-    def next_mark(self) -> Mark | None:
-        """The next mark ahead, if any."""
-        return self.marks[self.position] if self.position < len(self.marks) else None
-
     # ---- reading ------------------------------------------------------------------------
 
     @property

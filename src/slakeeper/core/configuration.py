@@ -123,7 +123,7 @@ class Configuration:
         path = self.escalation_paths.get(policy.escalation) if policy.escalation else None
         calendars = {}
         for metric in METRICS:
-            name = policy.calendars.get(metric, policy.calendar)
+            name = policy.calendar_name(metric)
             if name is not None and name in self.calendars:
                 calendars[metric] = self.calendars[name]
         return Rules(

@@ -212,9 +212,13 @@ class Policy:
     escalation: str | None = None
     extends: str | None = None
 
+    def calendar_name(self, metric: Metric) -> str | None:
+        """The calendar id a metric's clock counts in, if the policy names one."""
+        return self.calendars.get(metric, self.calendar)
+
     def calendar_for(self, metric: Metric) -> str:
-        """The calendar id a metric's clock counts in."""
-        found = self.calendars.get(metric, self.calendar)
+        """The calendar id a metric's clock counts in (an error when none is named)."""
+        found = self.calendar_name(metric)
         if found is None:
             raise PolicyError(f"policy {self.id!r} names no calendar")
         return found
