@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from slakeeper.commands.service import db_app, serve, token_app
 from slakeeper.config import load_calendar, load_config
 from slakeeper.core import (
     Calendar,
@@ -92,6 +93,13 @@ def reports_errors(command: _F) -> _F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+for _group, _name in ((db_app, "db"), (token_app, "token")):
+    for _command in _group.registered_commands:
+        _command.callback = reports_errors(_command.callback)  # type: ignore[arg-type]
+    app.add_typer(_group, name=_name)
+app.command("serve")(reports_errors(serve))
 
 
 def open_calendar(spec: str) -> Calendar:

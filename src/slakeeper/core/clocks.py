@@ -205,6 +205,17 @@ class Cycle:
             return "met"
         return None if self.cancelled_at is not None else "running"
 
+    def first_warning_at(self) -> int | None:
+        """When the cycle passed its first warning, or (counting) will; None if never."""
+        if self.warnings:
+            return min(at for _, at in self.warnings)
+        if not self.is_counting:
+            return None
+        for mark in self.marks[self.position :]:
+            if mark.kind is MarkKind.WARNING:
+                return self._instant_of(mark.offset)
+        return None
+
     def _instant_of(self, offset: int) -> int:
         return add_us(self.calendar, self.anchor, max(offset - self.elapsed, 0))
 

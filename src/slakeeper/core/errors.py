@@ -7,6 +7,8 @@
     ├── CalendarError         a calendar that is invalid, or a question it cannot answer
     ├── PolicyError           a policy, target or escalation path that is invalid
     ├── EventError            an event that is invalid or contradicts its ticket's log
+    │   └── ConflictError     an event id already stored with another payload (HTTP 409)
+    ├── NotFoundError         a ticket, version or token that does not exist (HTTP 404)
     └── ConfigError           a file with problems, one line (key path, file line) each
 
 Each error may carry ``path``, the key path of the offending value (``("weekly", "mon", 1)``,
@@ -21,9 +23,11 @@ from typing import Self
 __all__ = [
     "CalendarError",
     "ConfigError",
+    "ConflictError",
     "EventError",
     "InputError",
     "KeyPath",
+    "NotFoundError",
     "PolicyError",
     "SlaError",
     "show_path",
@@ -72,6 +76,14 @@ class PolicyError(SlaError):
 
 class EventError(SlaError):
     """An invalid event, or one that contradicts its ticket's log."""
+
+
+class ConflictError(EventError):
+    """An event whose id is already stored (or sent) with a different payload."""
+
+
+class NotFoundError(SlaError):
+    """Something asked for by name or number that does not exist."""
 
 
 class ConfigError(SlaError):

@@ -1,0 +1,1 @@
+"""Command groups of the ``slakeeper`` CLI, one module each (registered in ``cli.py``)."""

@@ -1,0 +1,1 @@
+"""Adapters at the edge for notifications; signatures shared by inbound and outbound webhooks."""

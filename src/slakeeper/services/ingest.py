@@ -1,0 +1,166 @@
+"""Ingest: validate events, store the new ones, re-evaluate their tickets, in one transaction.
+
+1. Validate every event (an error names its index and field); nothing is stored if any
+   is invalid. Ids repeated within the body count once (another payload is a conflict).
+2. In one write transaction: lock the touched tickets (a row lock on PostgreSQL, the
+   database lock on SQLite), find ids already stored (same payload: a duplicate; another
+   payload: :class:`ConflictError`, and the whole body is refused), append the new events.
+3. Re-evaluate each touched ticket from its whole stored log and rewrite its clocks, in the
+   same transaction; the caller acknowledges only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from slakeeper.core.errors import ConflictError, EventError
+from slakeeper.core.events import Event, parse_event
+from slakeeper.services.refresh import chunks, refresh_tickets
+from slakeeper.store.events import EventRow
+from slakeeper.store.session import Database
+from slakeeper.store.tickets import TicketRow
+
+__all__ = ["IngestResult", "ingest_events", "parse_events"]
+
+MAX_ID = 200  # characters in an event or ticket id
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did: events newly stored, repeats ignored, tickets re-evaluated."""
+
+    accepted: int
+    duplicates: int
+    tickets: int
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    event: Event
+    body: str
+    index: int
+
+
+def parse_events(payload: Any) -> tuple[list[_Incoming], int]:
+    """Validate one event or a list; the events to store and the repeats within the body."""
+    items = payload if isinstance(payload, list) else [payload]
+    single = not isinstance(payload, list)
+    if not items:
+        raise EventError("expected an event or a non-empty list of events")
+    incoming: dict[str, _Incoming] = {}
+    repeats = 0
+    for index, item in enumerate(items):
+        prefix: tuple[int, ...] = () if single else (index,)
+        try:
+            event = parse_event(item)
+        except EventError as exc:
+            raise exc.under(*prefix) from None
+        for key, value in (("id", event.id), ("ticket", event.ticket)):
+            if len(value) > MAX_ID:
+                raise EventError(f"longer than {MAX_ID} characters", path=(*prefix, key))
+        first = incoming.get(event.id)
+        if first is not None:
+            if not first.event.same_payload(event):
+                raise ConflictError(
+                    f"event id {event.id!r} is sent twice with different payloads "
+                    f"(indexes {first.index} and {index})",
+                    path=(*prefix, "id"),
+                )
+            repeats += 1
+            continue
+        body = orjson.dumps(item).decode()
+        incoming[event.id] = _Incoming(event, body, index)
+    return list(incoming.values()), repeats
+
+
+def ingest_events(
+    database: Database, payload: Any, *, now: int, source: str = "api"
+) -> IngestResult:
+    """Store and evaluate one event or a list, all or nothing (see the module docstring)."""
+    incoming, repeats = parse_events(payload)
+    for attempt in range(3):
+        try:
+            with database.write() as connection:
+                return _ingest(connection, incoming, repeats, now, source)
+        except IntegrityError:
+            # Another process stored one of these ids (or opened one of these tickets)
+            # between our read and our write: start over, now seeing its rows.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest(
+    connection: Connection, incoming: list[_Incoming], repeats: int, now: int, source: str
+) -> IngestResult:
+    tickets = sorted({item.event.ticket for item in incoming})
+    _lock_tickets(connection, tickets)
+    stored = _stored_bodies(connection, [item.event.id for item in incoming])
+    fresh: list[_Incoming] = []
+    for item in incoming:
+        body = stored.get(item.event.id)
+        if body is None:
+            fresh.append(item)
+        elif not parse_event(orjson.loads(body)).same_payload(item.event):
+            raise ConflictError(
+                f"event id {item.event.id!r} is already stored with a different payload",
+                path=(item.index, "id"),
+            )
+    duplicates = repeats + len(incoming) - len(fresh)
+    if not fresh:
+        return IngestResult(0, duplicates, 0)
+    connection.execute(
+        EventRow.__table__.insert(),
+        [
+            {
+                "id": item.event.id,
+                "ticket": item.event.ticket,
+                "type": item.event.type.value,
+                "at": item.event.at,
+                "body": item.body,
+                "received_at": now,
+                "source": source,
+            }
+            for item in fresh
+        ],
+    )
+    touched = sorted({item.event.ticket for item in fresh})
+    refresh_tickets(connection, touched, now)
+    return IngestResult(len(fresh), duplicates, len(touched))
+
+
+def _lock_tickets(connection: Connection, tickets: Sequence[str]) -> None:
+    """Create missing ticket rows and lock them, in id order (no deadlock between writers)."""
+    table = TicketRow.__table__
+    rows = [{"id": ticket} for ticket in tickets]
+    if connection.dialect.name == "postgresql":
+        connection.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+        for part in chunks(tickets):
+            connection.execute(
+                select(table.c.id)
+                .where(table.c.id.in_(part))
+                .order_by(table.c.id)
+                .with_for_update()
+            ).all()
+    else:  # SQLite: BEGIN IMMEDIATE already holds the database lock
+        connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+
+
+def _stored_bodies(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks(ids):
+        # uq_events_id serves this lookup.
+        found.update(
+            connection.execute(
+                select(EventRow.id, EventRow.body).where(EventRow.id.in_(part))
+            ).all()
+        )
+    return found

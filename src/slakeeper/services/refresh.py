@@ -1,0 +1,257 @@
+"""Re-evaluating stored tickets from their whole log and rewriting their rows and clocks.
+
+Ingest, recompute and the monitor all come here: a ticket's SLA state is a pure function
+of its stored log, its configuration version and ``now`` (DESIGN.md section 3), so the
+service never patches a clock; it replays the log through the core and stores the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from slakeeper.core.clocks import Cycle
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.errors import SlaError
+from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_ticket
+from slakeeper.core.events import Event, EventType, parse_event
+from slakeeper.services.configs import configuration_of, current_number
+from slakeeper.store.events import EventRow
+from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
+
+__all__ = ["StoredLog", "load_logs", "refresh_tickets", "ticket_configuration"]
+
+_CHUNK = 500  # ids per IN (…) list
+
+
+@dataclass
+class StoredLog:
+    """A ticket's stored events, parsed, in arrival order."""
+
+    ticket: str
+    events: list[Event]
+    config_version: int | None
+
+    @property
+    def has_created(self) -> bool:
+        """True once the ticket's ``created`` event is stored."""
+        return any(event.type is EventType.CREATED for event in self.events)
+
+
+def chunks(values: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
+    """``values`` in slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, StoredLog]:
+    """The stored logs of ``tickets`` (those with at least one event)."""
+    logs: dict[str, StoredLog] = {}
+    for part in chunks(tickets):
+        versions = dict(
+            connection.execute(
+                select(TicketRow.id, TicketRow.config_version).where(TicketRow.id.in_(part))
+            ).all()
+        )
+        rows = connection.execute(
+            # ix_events_ticket_seq: each ticket's log in arrival order.
+            select(EventRow.ticket, EventRow.body)
+            .where(EventRow.ticket.in_(part))
+            .order_by(EventRow.ticket, EventRow.seq)
+        )
+        for ticket, body in rows:
+            log = logs.get(ticket)
+            if log is None:
+                log = logs[ticket] = StoredLog(ticket, [], versions.get(ticket))
+            log.events.append(parse_event(orjson.loads(body)))
+    return logs
+
+
+def ticket_configuration(connection: Connection, log: StoredLog) -> Configuration:
+    """The configuration a ticket is judged under: its own version (set when it opens)."""
+    return configuration_of(connection, log.config_version)
+
+
+def evaluate_log(
+    connection: Connection, log: StoredLog, now: int, *, explain: bool = False
+) -> TicketResult | None:
+    """Evaluate a stored log at ``now`` (events after ``now`` wait for their time)."""
+    events = [event for event in log.events if event.at <= now]
+    diagnostics: list[Diagnostic] = []
+    config = ticket_configuration(connection, log)
+    try:
+        return evaluate_ticket(log.ticket, events, config, now, diagnostics, explain=explain)
+    except SlaError:  # a due date past what calendars can count (year 9998): no clocks
+        return None
+
+
+def refresh_tickets(
+    connection: Connection, tickets: Sequence[str], now: int, *, version: int | None = None
+) -> dict[str, TicketResult | None]:
+    """Re-evaluate ``tickets`` from their logs and rewrite their rows and clocks.
+
+    A ticket whose ``created`` is stored takes the newest configuration version the first
+    time (it keeps it afterwards); ``version`` moves the tickets to that version
+    (recompute). Returns each ticket's result (None: no ``created`` yet).
+    """
+    logs = load_logs(connection, tickets)
+    newest = current_number(connection)
+    results: dict[str, TicketResult | None] = {}
+    updates: list[dict[str, Any]] = []
+    clocks: list[dict[str, Any]] = []
+    for ticket in tickets:
+        log = logs.get(ticket)
+        if log is None:
+            continue
+        if version is not None:
+            log.config_version = version
+        elif log.config_version is None and log.has_created:
+            log.config_version = newest
+        result = evaluate_log(connection, log, now)
+        results[ticket] = result
+        config = ticket_configuration(connection, log)
+        updates.append(_ticket_values(log, result, config, now))
+        if result is not None:
+            clocks.extend(_clock_values(ticket, result, now))
+    _write(connection, tickets, updates, clocks)
+    return results
+
+
+def _write(
+    connection: Connection,
+    tickets: Sequence[str],
+    updates: list[dict[str, Any]],
+    clocks: list[dict[str, Any]],
+) -> None:
+    if updates:
+        table = TicketRow.__table__
+        values = {key: bindparam(key) for key in updates[0] if key != "b_id"}
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(values), updates
+        )
+    for part in chunks(tickets):
+        connection.execute(delete(ClockRow).where(ClockRow.ticket.in_(part)))
+    if clocks:
+        connection.execute(ClockRow.__table__.insert(), clocks)
+
+
+def _ticket_values(
+    log: StoredLog, result: TicketResult | None, config: Configuration, now: int
+) -> dict[str, Any]:
+    future = min((event.at for event in log.events if event.at > now), default=None)
+    values: dict[str, Any] = {
+        "b_id": log.ticket,
+        "config_version": log.config_version,
+        "evaluated_at": now,
+        "event_count": len(log.events),
+    }
+    if result is None:
+        return values | _EMPTY_TICKET | {"next_action_at": future}
+    fields = result.fields
+    tier = fields.get("account_tier")
+    if tier is None:
+        account = config.accounts.get(str(fields.get("account")))
+        tier = account.tier if account is not None else None
+    next_action = result.next_action_at
+    if future is not None and (next_action is None or future < next_action):
+        next_action = future  # an event stamped ahead of the clock takes effect then
+    return values | {
+        "created_at": result.created_at,
+        "status": result.status,
+        "is_open": result.status not in ("solved", "closed"),
+        "severity": _text(fields.get("severity")),
+        "account": _text(fields.get("account")),
+        "account_tier": _text(tier),
+        "tier_rank": config.tier_rank(tier) if tier is not None else len(config.tiers),
+        "channel": _text(fields.get("channel")),
+        "team": _text(fields.get("team")),
+        "agent": _text(fields.get("agent")),
+        "subject": _text(fields.get("subject")),
+        "policy": result.policy,
+        "fields": orjson.dumps(fields, default=list).decode(),
+        "queue_due": _queue_due(result.cycles),
+        "risk_at": _risk_at(result.cycles),
+        "next_action_at": next_action,
+    }
+
+
+_EMPTY_TICKET: dict[str, Any] = {
+    "created_at": None,
+    "status": None,
+    "is_open": False,
+    "severity": None,
+    "account": None,
+    "account_tier": None,
+    "tier_rank": 0,
+    "channel": None,
+    "team": None,
+    "agent": None,
+    "subject": None,
+    "policy": None,
+    "fields": "{}",
+    "queue_due": NO_DUE,
+    "risk_at": None,
+}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def is_waiting(cycle: Cycle) -> bool:
+    """Unfulfilled and due: running, or breached and still waiting (DESIGN.md section 5)."""
+    if not cycle.is_active:
+        return False
+    return cycle.breached_at is not None or cycle.is_counting
+
+
+def _queue_due(cycles: Iterable[Cycle]) -> int:
+    dues = [cycle.due_at() for cycle in cycles if is_waiting(cycle)]
+    return min((due for due in dues if due is not None), default=NO_DUE)
+
+
+def _risk_at(cycles: Iterable[Cycle]) -> int | None:
+    warned = [
+        cycle.first_warning_at()
+        for cycle in cycles
+        if cycle.is_active and cycle.breached_at is None
+    ]
+    return min((at for at in warned if at is not None), default=None)
+
+
+def _clock_values(ticket: str, result: TicketResult, now: int) -> list[dict[str, Any]]:
+    rows = []
+    for cycle in result.cycles:
+        end = cycle.fulfilled_at if cycle.fulfilled_at is not None else cycle.cancelled_at
+        end = now if end is None else end
+        rows.append(
+            {
+                "ticket": ticket,
+                "metric": cycle.metric.value,
+                "team": cycle.team or "",
+                "cycle": cycle.number,
+                "status": cycle.status.value,
+                "policy": result.policy,
+                "calendar": cycle.calendar.id,
+                "started_at": cycle.started_at,
+                "due_at": cycle.due_at(),
+                "target_us": cycle.target.sla,
+                "elapsed_us": cycle.elapsed_at(end),
+                "paused_us": cycle.paused_at(end),
+                "fulfilled_at": cycle.fulfilled_at,
+                "breached_at": cycle.breached_at,
+                "cancelled_at": cycle.cancelled_at,
+                "objective_us": cycle.target.objective,
+                "objective_due_at": cycle.objective_due_at(),
+                "objective_status": cycle.objective_status(),
+                "warnings": orjson.dumps(
+                    [[threshold.json_value, at] for threshold, at in cycle.warnings]
+                ).decode(),
+                "evaluated_at": now,
+            }
+        )
+    return rows

@@ -1,0 +1,175 @@
+"""Reading tickets: one ticket at ``now``, its explained timeline, its events, and the queue.
+
+A single ticket is evaluated afresh from its log at the request's ``now`` (tens of events,
+well under a millisecond), so elapsed times and states are current. The queue reads the
+stored summary instead: due instants do not move without a new event, so the order is
+exact at any ``now``, and a running clock whose due instant has passed shows as breached.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Select, and_, or_, select, tuple_
+
+from slakeeper.core.errors import InputError, NotFoundError
+from slakeeper.core.evaluation import TicketResult
+from slakeeper.services.refresh import evaluate_log, load_logs
+from slakeeper.store.events import EventRow
+from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
+
+__all__ = [
+    "QueueFilters",
+    "QueuePage",
+    "decode_cursor",
+    "encode_cursor",
+    "read_queue",
+    "read_ticket",
+    "read_ticket_events",
+]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters (DESIGN.md section 5); None means any."""
+
+    team: str | None = None
+    agent: str | None = None
+    severity: str | None = None
+    tier: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    at_risk: bool | None = None
+    breached: bool | None = None
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue: ticket rows with their clocks, and the next cursor."""
+
+    tickets: list[TicketRow]
+    clocks: dict[str, list[ClockRow]]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for keyset pagination."""
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The values of a cursor made by :func:`encode_cursor` (InputError when altered)."""
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, orjson.JSONDecodeError):
+        raise InputError("invalid cursor", path=("cursor",)) from None
+    if not isinstance(values, list) or len(values) != size:
+        raise InputError("invalid cursor", path=("cursor",))
+    return values
+
+
+def read_ticket(
+    connection: Connection, ticket: str, now: int, *, explain: bool = False
+) -> tuple[TicketRow, TicketResult | None]:
+    """A ticket's stored row and its evaluation at ``now``."""
+    row = connection.execute(select(TicketRow).where(TicketRow.id == ticket)).first()
+    logs = load_logs(connection, [ticket])
+    if row is None or ticket not in logs:
+        raise NotFoundError(f"no ticket {ticket!r}", path=("ticket",))
+    return row, evaluate_log(connection, logs[ticket], now, explain=explain)
+
+
+def read_ticket_events(
+    connection: Connection, ticket: str, *, after: int | None, limit: int
+) -> tuple[list[EventRow], int | None]:
+    """A ticket's events in arrival order, ``limit`` at a time after sequence ``after``."""
+    query = select(EventRow).where(EventRow.ticket == ticket).order_by(EventRow.seq)
+    if after is not None:
+        query = query.where(EventRow.seq > after)
+    rows = list(connection.execute(query.limit(limit + 1)).all())
+    if not rows and after is None:
+        raise NotFoundError(f"no ticket {ticket!r}", path=("ticket",))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].seq if more else None)
+
+
+_ORDER = (TicketRow.queue_due, TicketRow.tier_rank, TicketRow.created_at, TicketRow.id)
+
+
+def read_queue(
+    connection: Connection, filters: QueueFilters, now: int, *, cursor: str | None, limit: int
+) -> QueuePage:
+    """Open tickets most urgent first (DESIGN.md section 5), ``limit`` per page."""
+    query = _filtered(select(TicketRow).where(TicketRow.is_open.is_(True)), filters, now)
+    if cursor is not None:
+        query = query.where(tuple_(*_ORDER) > tuple_(*decode_cursor(cursor, len(_ORDER))))
+    rows = list(connection.execute(query.order_by(*_ORDER).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    clocks: dict[str, list[ClockRow]] = {row.id: [] for row in rows}
+    if rows:
+        found = connection.execute(
+            # ix_clocks_ticket: the page's clocks in (metric, team, cycle) order per ticket.
+            select(ClockRow)
+            .where(ClockRow.ticket.in_(list(clocks)))
+            .order_by(ClockRow.ticket, ClockRow.id)
+        ).all()
+        for clock in found:
+            clocks[clock.ticket].append(clock)
+    last = rows[-1] if rows else None
+    next_cursor = None
+    if more and last is not None:
+        next_cursor = encode_cursor([last.queue_due, last.tier_rank, last.created_at, last.id])
+    return QueuePage(rows, clocks, next_cursor)
+
+
+def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
+    columns = {
+        "team": TicketRow.team,
+        "agent": TicketRow.agent,
+        "severity": TicketRow.severity,
+        "tier": TicketRow.account_tier,
+        "channel": TicketRow.channel,
+        "status": TicketRow.status,
+    }
+    for name, column in columns.items():
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(column == value)
+    breached = TicketRow.queue_due <= now
+    if filters.breached is not None:
+        query = query.where(breached if filters.breached else TicketRow.queue_due > now)
+    if filters.at_risk is not None:
+        risky = and_(TicketRow.risk_at <= now, TicketRow.queue_due > now)
+        query = query.where(
+            risky
+            if filters.at_risk
+            else or_(TicketRow.risk_at.is_(None), TicketRow.risk_at > now, breached)
+        )
+    return query
+
+
+def is_breached(row: TicketRow, now: int) -> bool:
+    """True when an unfulfilled clock of the ticket is breached at ``now``."""
+    return row.queue_due <= now
+
+
+def is_at_risk(row: TicketRow, now: int) -> bool:
+    """Past its first warning and not breached, at ``now``."""
+    return row.risk_at is not None and row.risk_at <= now and not is_breached(row, now)
+
+
+def clock_status_at(clock: ClockRow, now: int) -> str:
+    """A stored clock's state at ``now``: a running clock past its due instant is breached."""
+    if clock.status == "running" and clock.due_at is not None and clock.due_at <= now:
+        return "breached"
+    return clock.status
+
+
+def has_due(row: TicketRow) -> bool:
+    """True when the ticket has a due instant (some clock is running or breached)."""
+    return row.queue_due != NO_DUE

@@ -1,0 +1,64 @@
+"""The service's settings: one class, read from ``SLAKEEPER_*`` environment variables.
+
+Nothing is read at import time: the CLI and the tests build :class:`Settings` when they
+need it, so an engine or a secret never exists before a command asks for one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from slakeeper.core.instants import parse_instant, to_us
+
+__all__ = ["Clock", "Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment (prefix ``SLAKEEPER_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLAKEEPER_", extra="ignore")
+
+    database_url: str = "sqlite:///slakeeper.db"
+    # Inbound webhook secret (POST /api/v1/webhooks/events); unset = the route answers 503.
+    webhook_secret: str | None = None
+    webhook_window_seconds: int = 300
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_json_depth: int = Field(default=32, gt=0)
+    # Addresses allowed to read /metrics without a token (exact client hosts).
+    metrics_allow: list[str] = []
+    log_level: str = "INFO"
+    # A fixed instant for `now` (tests, demos); empty = the wall clock.
+    fixed_now: str | None = None
+    db_pool_size: int = 5
+
+    @field_validator("fixed_now")
+    @classmethod
+    def _valid_instant(cls, value: str | None) -> str | None:
+        if value:
+            parse_instant(value)  # an error names the variable through pydantic
+        return value or None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded database."""
+        return self.database_url.startswith("sqlite")
+
+    def clock(self) -> Clock:
+        """The clock the service reads ``now`` from."""
+        return Clock(to_us(parse_instant(self.fixed_now)) if self.fixed_now else None)
+
+
+class Clock:
+    """Where the service (never the core) reads the current instant, in UTC µs."""
+
+    def __init__(self, fixed: int | None = None) -> None:
+        self.fixed = fixed
+
+    def now(self) -> int:
+        """The current instant (the fixed one when set)."""
+        if self.fixed is not None:
+            return self.fixed
+        return to_us(datetime.now(UTC))

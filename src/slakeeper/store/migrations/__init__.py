@@ -1,0 +1,1 @@
+"""Alembic migrations of the store (``slakeeper db upgrade`` applies them)."""

@@ -1,0 +1,63 @@
+"""POST /api/v1/events and the signed webhook POST /api/v1/webhooks/events."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from slakeeper.notify.signatures import SignatureError, verify
+from slakeeper.services.ingest import IngestResult, ingest_events
+from slakeeper.web.bodies import parse_json, read_json, read_raw
+from slakeeper.web.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
+from slakeeper.web.schemas import EVENTS_BODY, IngestAnswer
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+async def _ingest(request: Request, payload: Any, source: str) -> IngestAnswer:
+    app = request.app
+    started = time.perf_counter()
+    result: IngestResult = await run_in_threadpool(
+        ingest_events, app.state.database, payload, now=app.state.clock.now(), source=source
+    )
+    metrics = app.state.metrics
+    metrics.latency.observe(time.perf_counter() - started)
+    metrics.ingested.labels(source).inc(result.accepted)
+    metrics.duplicates.inc(result.duplicates)
+    return IngestAnswer(accepted=result.accepted, duplicates=result.duplicates)
+
+
+@router.post("/events", openapi_extra=EVENTS_BODY, response_model=IngestAnswer)
+async def post_events(
+    request: Request, _principal: PrincipalDep, settings: SettingsDep, _db: DatabaseDep
+) -> IngestAnswer:
+    """Store one event or a list (all or nothing), idempotent by event id."""
+    payload, _ = await read_json(
+        request, limit=settings.max_body_bytes, max_depth=settings.max_json_depth
+    )
+    return await _ingest(request, payload, "api")
+
+
+@router.post("/webhooks/events", openapi_extra=EVENTS_BODY, response_model=IngestAnswer)
+async def post_signed_events(
+    request: Request, _principal: PrincipalDep, settings: SettingsDep, clock: ClockDep
+) -> IngestAnswer:
+    """The same body, authenticated by its HMAC-SHA256 signature instead of a token."""
+    if not settings.webhook_secret:
+        raise HTTPException(503, "inbound webhook is not configured (SLAKEEPER_WEBHOOK_SECRET)")
+    raw = await read_raw(request, settings.max_body_bytes)
+    try:
+        verify(
+            settings.webhook_secret,
+            timestamp=request.headers.get("x-slakeeper-timestamp"),
+            signature=request.headers.get("x-slakeeper-signature"),
+            body=raw,
+            now_seconds=clock.now() // 1_000_000,
+            window_seconds=settings.webhook_window_seconds,
+        )
+    except SignatureError as exc:
+        raise HTTPException(401, str(exc)) from None
+    return await _ingest(request, parse_json(raw, settings.max_json_depth), "webhook")

@@ -1,0 +1,47 @@
+"""``create_app(settings)``: the FastAPI application (nothing is created at import time)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from slakeeper.settings import Clock, Settings
+from slakeeper.store.session import Database, create_database
+from slakeeper.web.api import config, events, health, tickets
+from slakeeper.web.deps import authorize
+from slakeeper.web.errors import install_error_handlers
+from slakeeper.web.observability import Metrics, configure_logging, request_logger
+
+__all__ = ["app_from_environment", "create_app"]
+
+
+def create_app(
+    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The API app over ``database`` (made from the settings when not given)."""
+    app = FastAPI(
+        title="slakeeper",
+        version="0.1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(authorize)],
+    )
+    app.state.settings = settings
+    app.state.database = database or create_database(
+        settings.database_url, pool_size=settings.db_pool_size
+    )
+    app.state.clock = clock or settings.clock()
+    app.state.metrics = Metrics(app.state.database)
+    install_error_handlers(app)
+    app.middleware("http")(request_logger())
+    for router in (health.router, events.router, tickets.router, config.router):
+        app.include_router(router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``slakeeper serve`` runs it (uvicorn's factory, once per worker)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

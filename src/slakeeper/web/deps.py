@@ -1,0 +1,79 @@
+"""Typed dependencies: the database, the clock, and the caller (checked against the route)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from slakeeper.services.tokens import Principal, authenticate
+from slakeeper.settings import Clock, Settings
+from slakeeper.store.session import Database
+from slakeeper.web.permissions import OPEN, ROUTE_ROLES, SIGNED
+
+__all__ = ["ClockDep", "DatabaseDep", "PrincipalDep", "SettingsDep", "authorize"]
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.database  # type: ignore[no-any-return]
+
+
+def _clock(request: Request) -> Clock:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+async def authorize(request: Request) -> Principal | None:
+    """Check the caller against the roles the route accepts (web/permissions.py)."""
+    route = request.scope.get("route")
+    rule = ROUTE_ROLES.get((request.method, getattr(route, "path", "")))
+    if rule is None:  # a route missing from the table is closed, never open by mistake
+        raise HTTPException(403, "this route accepts no role")
+    if rule in (OPEN, SIGNED):
+        return None
+    settings: Settings = request.app.state.settings
+    if (
+        request.url.path == "/metrics"
+        and request.client
+        and request.client.host in settings.metrics_allow
+    ):
+        return None
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise HTTPException(401, "missing bearer token", headers=_CHALLENGE)
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401, "malformed authorization header: expected 'Bearer <token>'", headers=_CHALLENGE
+        )
+    principal = await run_in_threadpool(_authenticate, request.app.state.database, token.strip())
+    if principal is None:
+        raise HTTPException(401, "unknown or revoked token", headers=_CHALLENGE)
+    if principal.role not in rule:
+        raise HTTPException(403, f"role {principal.role.value!r} may not use this route")
+    request.state.principal = principal
+    return principal
+
+
+def _authenticate(database: Database, token: str) -> Principal | None:
+    with database.read() as connection:
+        return authenticate(connection, token)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(authorize)]
+
+
+def actor_name(principal: Principal | None, fallback: str = "anonymous") -> str:
+    """How the audit log names the caller."""
+    return f"token:{principal.name}" if principal is not None else fallback

@@ -1,0 +1,160 @@
+"""Structured JSON logs with a request id, and Prometheus metrics.
+
+With several worker processes (``serve --workers N``) the metrics live in shared files
+(prometheus_client's multiprocess mode, ``PROMETHEUS_MULTIPROC_DIR``) so that a scrape of
+any worker reports all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from slakeeper.store.session import Database
+from slakeeper.store.tickets import ClockRow, TicketRow
+
+__all__ = ["Metrics", "configure_logging", "request_logger"]
+
+log = logging.getLogger("slakeeper.web")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any extra fields."""
+
+    _SKIP = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in self._SKIP:
+                document[key] = value
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(document, default=str).decode()
+
+
+def configure_logging(level: str) -> None:
+    """Send every log record to stderr as JSON (uvicorn's too)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True  # request_logger logs requests
+
+
+class Metrics:
+    """The service's counters and histograms, and gauges read from the database on scrape."""
+
+    def __init__(self, database: Database) -> None:
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        # In multiprocess mode values go to shared files; otherwise to this app's registry.
+        self.registry = CollectorRegistry()
+        own = None if self.multiprocess else self.registry
+        self.ingested = Counter(
+            "slakeeper_events_ingested", "Events stored", ["source"], registry=own
+        )
+        self.duplicates = Counter(
+            "slakeeper_events_duplicate", "Events received again (ignored)", registry=own
+        )
+        self.rejected = Counter(
+            "slakeeper_events_rejected", "Events refused", ["reason"], registry=own
+        )
+        self.latency = Histogram(
+            "slakeeper_ingest_seconds",
+            "Time to store and evaluate one ingest request",
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=own,
+        )
+        self.db_errors = Counter(
+            "slakeeper_database_errors", "Requests failed by the database", registry=own
+        )
+        self.states = _StateCollector(database)
+        if not self.multiprocess:
+            self.registry.register(self.states)
+
+    def render(self) -> bytes:
+        """The exposition text of every metric."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        registry.register(self.states)
+        return generate_latest(registry)
+
+
+class _StateCollector:
+    """Open tickets and clocks by state, counted when scraped."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def collect(self) -> Any:
+        with self.database.read() as connection:
+            open_tickets = connection.execute(
+                select(func.count()).select_from(TicketRow).where(TicketRow.is_open.is_(True))
+            ).scalar_one()
+            by_state = connection.execute(
+                select(ClockRow.status, func.count()).group_by(ClockRow.status)
+            ).all()
+        tickets = GaugeMetricFamily("slakeeper_open_tickets", "Open tickets")
+        tickets.add_metric([], open_tickets)
+        yield tickets
+        clocks = GaugeMetricFamily("slakeeper_clocks", "Clocks by state", labels=["state"])
+        for state, count in by_state:
+            clocks.add_metric([state], count)
+        yield clocks
+
+    def describe(self) -> list[Any]:
+        return []
+
+
+def request_logger() -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Any]:
+    """Middleware: a request id (kept from X-Request-ID when sane) and one log line each."""
+
+    async def middleware(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request.state.request_id = request_id
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+    return middleware

@@ -1,0 +1,39 @@
+"""Which roles each route accepts: the one place that says it (a test walks every route).
+
+``OPEN`` routes need no token; ``SIGNED`` ones are authenticated by their own signature.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from slakeeper.services.tokens import Role
+
+__all__ = ["OPEN", "READERS", "ROUTE_ROLES", "SIGNED", "WRITERS", "Rule"]
+
+OPEN: Final = "open"
+SIGNED: Final = "signed"
+Rule = frozenset[Role] | str
+
+ADMIN = frozenset({Role.ADMIN})
+READERS = frozenset({Role.ADMIN, Role.AGENT, Role.VIEWER})
+WRITERS = frozenset({Role.ADMIN, Role.AGENT, Role.INGEST})
+
+ROUTE_ROLES: dict[tuple[str, str], Rule] = {
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/metrics"): READERS,  # or an address on SLAKEEPER_METRICS_ALLOW
+    ("GET", "/api/v1/openapi.json"): OPEN,
+    ("GET", "/api/v1/docs"): OPEN,
+    ("POST", "/api/v1/events"): WRITERS,
+    ("POST", "/api/v1/webhooks/events"): SIGNED,
+    ("GET", "/api/v1/tickets/{ticket}"): READERS,
+    ("GET", "/api/v1/tickets/{ticket}/timeline"): READERS,
+    ("GET", "/api/v1/tickets/{ticket}/events"): READERS,
+    ("GET", "/api/v1/queue"): READERS,
+    ("GET", "/api/v1/config"): READERS,
+    ("PUT", "/api/v1/config"): ADMIN,
+    ("GET", "/api/v1/config/versions"): READERS,
+    ("GET", "/api/v1/config/versions/{number}"): READERS,
+    ("POST", "/api/v1/recompute"): ADMIN,
+    ("GET", "/api/v1/audit"): ADMIN,
+}

@@ -1,0 +1,95 @@
+"""API bodies and answers (Pydantic at the edge), and the OpenAPI description of events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
+
+from slakeeper.services.evaluations import dumps
+
+__all__ = [
+    "EVENTS_BODY",
+    "ExactJSONResponse",
+    "IngestAnswer",
+    "Page",
+    "RecomputeAnswer",
+    "RecomputeRequest",
+]
+
+_STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
+_EVENT: dict[str, Any] = {
+    "type": "object",
+    "description": "A ticket event (DESIGN.md section 5).",
+    "required": ["id", "ticket", "type", "at"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "ticket": {"type": "string", "minLength": 1, "maxLength": 200},
+        "type": {
+            "type": "string",
+            "enum": ["created", "message", "status", "update", "assign", "csat", "escalated"],
+        },
+        "at": {"type": "string", "format": "date-time"},
+        "author": {"type": "string", "enum": ["customer", "agent", "system"]},
+        "public": {"type": "boolean"},
+        "status": {"type": "string", "enum": _STATUSES},
+        "severity": {"type": "string"},
+        "account": {"type": "string"},
+        "account_tier": {"type": "string"},
+        "channel": {"type": "string"},
+        "subject": {"type": "string"},
+        "team": {"type": ["string", "null"]},
+        "agent": {"type": ["string", "null"]},
+        "fields": {"type": "object"},
+        "score": {"type": "number"},
+    },
+}
+EVENTS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"oneOf": [_EVENT, {"type": "array", "items": _EVENT, "minItems": 1}]}
+            }
+        },
+    }
+}
+
+
+class IngestAnswer(BaseModel):
+    """Sent after the commit: events newly stored and repeats ignored."""
+
+    accepted: int
+    duplicates: int
+
+
+class Page(BaseModel):
+    """Every list endpoint: items and the cursor of the next page (null on the last)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class RecomputeRequest(BaseModel):
+    """Which tickets to re-evaluate under the newest configuration (combined with AND)."""
+
+    tickets: list[str] = Field(default_factory=list, max_length=10_000)
+    account: str | None = None
+    open_only: bool = False
+    all: bool = False
+
+
+class RecomputeAnswer(BaseModel):
+    """What a recompute did."""
+
+    version: int
+    tickets: int
+    clocks_changed: int
+
+
+class ExactJSONResponse(JSONResponse):
+    """JSON through orjson, with exact seconds (never an exponent) as ``evaluate`` prints them."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)

@@ -1,0 +1,223 @@
+"""Ingest: validation, idempotency, all-or-nothing lists, and clocks equal to offline evaluate."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+
+from slakeeper.config import load_config
+from slakeeper.core.evaluation import evaluate
+from slakeeper.core.events import parse_event
+from slakeeper.core.instants import parse_instant, to_us
+from slakeeper.services.evaluations import dumps, ticket_document
+from slakeeper.simulation import load_scenario, simulate
+from slakeeper.store.events import EventRow
+from tests.service.conftest import EXAMPLE_CONFIG, SIM_CONFIG, Service
+
+NOW = "2026-03-02T12:00:00Z"
+
+
+def _created(ticket: str = "T-1", at: str = "2026-03-02T09:00:00Z", **extra: Any) -> dict[str, Any]:
+    event = {
+        "id": f"{ticket}-c",
+        "ticket": ticket,
+        "type": "created",
+        "at": at,
+        "severity": "P2",
+        "account": "acme",
+        "channel": "slack",
+        "team": "support",
+    }
+    return event | extra
+
+
+def _reply(ticket: str, at: str, event_id: str) -> dict[str, Any]:
+    return {"id": event_id, "ticket": ticket, "type": "message", "at": at, "author": "agent"}
+
+
+def _stored(service: Service) -> int:
+    with service.database.read() as connection:
+        return int(connection.execute(select(func.count()).select_from(EventRow)).scalar_one())
+
+
+def _offline(events: list[dict[str, Any]], config: Path, now: str) -> dict[str, dict[str, Any]]:
+    """Independent of the service: the core over the same events, as `evaluate` prints them."""
+    at = to_us(parse_instant(now))
+    parsed = [parse_event(event, index + 1) for index, event in enumerate(events)]
+    result = evaluate(parsed, load_config(config), at)
+    return {r.ticket: orjson.loads(dumps(ticket_document(r, at))) for r in result.tickets}
+
+
+def _served(service: Service, ticket: str) -> dict[str, Any]:
+    answer = service.get(f"/api/v1/tickets/{ticket}")
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_one_event_is_stored_and_its_ticket_gets_clocks(service: Service) -> None:
+    service.put_config(EXAMPLE_CONFIG.read_text())
+    answer = service.post_events(_created())
+    assert answer.status_code == 200
+    assert answer.json() == {"accepted": 1, "duplicates": 0}
+    ticket = _served(service, "T-1")
+    assert ticket["status"] == "new"
+    assert {clock["metric"] for clock in ticket["clocks"]} >= {"first_response", "resolution"}
+
+
+def test_a_repeated_event_is_a_duplicate_and_changes_nothing(service: Service) -> None:
+    service.put_config(EXAMPLE_CONFIG.read_text())
+    service.post_events([_created(), _reply("T-1", "2026-03-02T09:10:00Z", "r1")])
+    before = _served(service, "T-1")
+    answer = service.post_events([_reply("T-1", "2026-03-02T09:10:00Z", "r1")])
+    assert answer.json() == {"accepted": 0, "duplicates": 1}
+    assert _served(service, "T-1")["clocks"] == before["clocks"]
+    assert _stored(service) == 2
+
+
+def test_the_same_id_with_another_payload_is_409_and_stores_nothing(service: Service) -> None:
+    service.post_events(_created())
+    answer = service.post_events(
+        [_reply("T-1", "2026-03-02T09:30:00Z", "new-one"), _created(at="2026-03-02T08:00:00Z")]
+    )
+    assert answer.status_code == 409
+    assert answer.json()["index"] == 1
+    assert "T-1-c" in answer.json()["detail"]
+    assert _stored(service) == 1
+
+
+def test_an_id_sent_twice_in_one_body_with_two_payloads_is_409(service: Service) -> None:
+    answer = service.post_events(
+        [_reply("T-1", "2026-03-02T09:30:00Z", "x"), _reply("T-1", "2026-03-02T09:31:00Z", "x")]
+    )
+    assert answer.status_code == 409
+    assert _stored(service) == 0
+
+
+def test_an_invalid_event_in_a_list_is_422_naming_index_and_field_and_stores_nothing(
+    service: Service,
+) -> None:
+    bad = {"id": "b", "ticket": "T-1", "type": "message", "at": "2026-03-02T09:30:00"}
+    answer = service.post_events([_created(), bad])
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "[1].at"
+    assert answer.json()["index"] == 1
+    assert _stored(service) == 0
+
+
+def test_events_before_their_created_wait_for_it(service: Service) -> None:
+    service.put_config(EXAMPLE_CONFIG.read_text())
+    service.post_events(_reply("T-9", "2026-03-02T09:20:00Z", "early"))
+    pending = _served(service, "T-9")
+    assert pending["clocks"] == [] and pending["status"] is None
+    service.post_events(_created("T-9"))
+    clocks = {c["metric"]: c for c in _served(service, "T-9")["clocks"]}
+    assert clocks["first_response"]["status"] == "met"
+    assert clocks["first_response"]["fulfilled_at"] == "2026-03-02T09:20:00Z"
+
+
+def test_a_late_event_re_evaluates_the_ticket_from_its_log(service: Service) -> None:
+    service.put_config(EXAMPLE_CONFIG.read_text())
+    service.post_events(_created())
+    service.post_events(
+        {
+            "id": "s",
+            "ticket": "T-1",
+            "type": "status",
+            "at": "2026-03-02T11:00:00Z",
+            "status": "pending",
+        }
+    )
+    late = service.post_events(_reply("T-1", "2026-03-02T09:05:00Z", "late"))
+    assert late.status_code == 200
+    served = _served(service, "T-1")
+    events = [
+        _created(),
+        {
+            "id": "s",
+            "ticket": "T-1",
+            "type": "status",
+            "at": "2026-03-02T11:00:00Z",
+            "status": "pending",
+        },
+        _reply("T-1", "2026-03-02T09:05:00Z", "late"),
+    ]
+    offline = _offline(events, EXAMPLE_CONFIG, NOW)["T-1"]
+    assert served["clocks"] == offline["clocks"]
+
+
+def _simulated(tmp_path: Path, tickets: int) -> list[dict[str, Any]]:
+    out = tmp_path / "sim.jsonl"
+    with out.open("wb") as stream:
+        simulate(load_scenario(None), days=1, seed=11, write=stream.write)
+    events = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    keep = {f"T-{n}" for n in range(1, tickets + 1)}
+    return [event for event in events if event["ticket"] in keep]
+
+
+@pytest.mark.parametrize("mode", ["one by one", "shuffled batches"])
+def test_clocks_and_queue_equal_offline_evaluate(
+    service: Service, tmp_path: Path, mode: str
+) -> None:
+    events = _simulated(tmp_path, tickets=40)
+    now = "2026-01-05T18:00:00Z"
+    service.clock.set(now)
+    assert service.put_config(SIM_CONFIG.read_text()).status_code == 201
+    arrival = list(events)
+    if mode == "one by one":
+        for event in arrival:
+            assert service.post_events(event).status_code == 200
+    else:
+        random.Random(5).shuffle(arrival)
+        while arrival:
+            size = random.Random(len(arrival)).randint(1, 40)
+            batch, arrival = arrival[:size], arrival[size:]
+            assert service.post_events(batch).status_code == 200
+    offline = _offline(events, SIM_CONFIG, now)
+    for ticket, expected in offline.items():
+        served = _served(service, ticket)
+        assert served["clocks"] == expected["clocks"], ticket
+        assert served["next_action_at"] == expected["next_action_at"], ticket
+    assert _queue_ids(service) == _expected_queue(offline, events)
+
+
+def _queue_ids(service: Service) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = service.get("/api/v1/queue", **params).json()
+        ids += [item["ticket"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return ids
+
+
+def _expected_queue(offline: dict[str, dict[str, Any]], events: list[dict[str, Any]]) -> list[str]:
+    """DESIGN.md section 5's order, computed from the offline documents alone."""
+    config = load_config(SIM_CONFIG)
+    created = {}
+    for event in events:
+        if event["type"] == "created":
+            created[event["ticket"]] = (to_us(parse_instant(event["at"])), event)
+    rows = []
+    for ticket, document in offline.items():
+        if document["status"] in ("solved", "closed"):
+            continue
+        dues = [
+            to_us(parse_instant(clock["due_at"]))
+            for clock in document["clocks"]
+            if clock["due_at"] is not None
+            and (
+                clock["status"] == "running"
+                or (clock["status"] == "breached" and clock["fulfilled_at"] is None)
+            )
+        ]
+        at, event = created[ticket]
+        rank = config.tier_rank(event["account_tier"])
+        rows.append((min(dues) if dues else 2**62, rank, at, ticket))
+    return [row[3] for row in sorted(rows)]
