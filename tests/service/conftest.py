@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'slakeeper.db'}"
         return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema (for tests that only make sense there)."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL: SLAKEEPER_TEST_DATABASE_URL is not set")
+    with postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL whose search_path is a new schema, dropped on exit."""
     assert PG_URL is not None
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(pg_schema_url(PG_URL, "public"), isolation_level="AUTOCOMMIT")

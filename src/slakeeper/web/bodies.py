@@ -41,6 +41,8 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth" in exc.msg or "recursion" in exc.msg:
+            raise BodyError(400, f"JSON nested deeper than {max_depth} levels") from None
         where = f"line {exc.lineno}, column {exc.colno}"
         raise BodyError(400, f"invalid JSON: {exc.msg} ({where})") from None
     if _depth(value, max_depth) > max_depth:
