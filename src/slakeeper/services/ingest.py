@@ -16,19 +16,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from slakeeper.core.errors import ConflictError, EventError
+from slakeeper.core.errors import ConflictError, EventError, SlaError
 from slakeeper.core.events import Event, parse_event
 from slakeeper.services.refresh import chunks, refresh_tickets
 from slakeeper.store.events import EventRow
 from slakeeper.store.session import Database
 from slakeeper.store.tickets import TicketRow
 
-__all__ = ["IngestResult", "ingest_events", "parse_events"]
+__all__ = [
+    "Body",
+    "IngestResult",
+    "ingest_events",
+    "parse_body",
+    "parse_events",
+    "store_bodies",
+]
 
 MAX_ID = 200  # characters in an event or ticket id
 
@@ -85,11 +92,45 @@ def ingest_events(
     database: Database, payload: Any, *, now: int, source: str = "api"
 ) -> IngestResult:
     """Store and evaluate one event or a list, all or nothing (see the module docstring)."""
+    outcome = store_bodies(database, [parse_body(payload, source)], now=now)[0]
+    if isinstance(outcome, SlaError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class Body:
+    """One request's validated events (ids unique within it)."""
+
+    incoming: list[_Incoming]
+    repeats: int
+    source: str
+
+    @property
+    def tickets(self) -> set[str]:
+        """The tickets its events belong to."""
+        return {item.event.ticket for item in self.incoming}
+
+
+def parse_body(payload: Any, source: str) -> Body:
+    """Validate a request body (step 1); :class:`EventError` names the index and field."""
     incoming, repeats = parse_events(payload)
+    return Body(incoming, repeats, source)
+
+
+def store_bodies(
+    database: Database, bodies: list[Body], *, now: int
+) -> list[IngestResult | SlaError]:
+    """Store several bodies in one transaction (steps 2-3), each all or nothing.
+
+    A body whose id conflicts is rolled back to its savepoint and answered with its
+    :class:`ConflictError`; the others commit together (group commit: one transaction,
+    one disk flush and one re-evaluation per ticket for many requests).
+    """
     for attempt in range(3):
         try:
             with database.write() as connection:
-                return _ingest(connection, incoming, repeats, now, source)
+                return _store_group(connection, bodies, now)
         except IntegrityError:
             # Another process stored one of these ids (or opened one of these tickets)
             # between our read and our write: start over, now seeing its rows.
@@ -98,43 +139,66 @@ def ingest_events(
     raise AssertionError("unreachable")
 
 
-def _ingest(
-    connection: Connection, incoming: list[_Incoming], repeats: int, now: int, source: str
-) -> IngestResult:
-    tickets = sorted({item.event.ticket for item in incoming})
-    _lock_tickets(connection, tickets)
+def _store_group(
+    connection: Connection, bodies: list[Body], now: int
+) -> list[IngestResult | SlaError]:
+    # Every ticket of the group locked up front, in id order: no deadlock between writers.
+    locked = sorted(set().union(*(body.tickets for body in bodies)))
+    _lock_tickets(connection, locked)
+    outcomes: list[IngestResult | SlaError] = []
+    touched: set[str] = set()
+    for body in bodies:
+        try:
+            if len(bodies) == 1:
+                fresh, duplicates = _append(connection, body, now)
+            else:
+                with connection.begin_nested():
+                    fresh, duplicates = _append(connection, body, now)
+        except ConflictError as exc:
+            outcomes.append(exc)
+            continue
+        tickets = {item.event.ticket for item in fresh}
+        touched |= tickets
+        outcomes.append(IngestResult(len(fresh), duplicates, len(tickets)))
+    if touched:
+        refresh_tickets(connection, sorted(touched), now)
+    if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
+        _drop_placeholders(connection, [ticket for ticket in locked if ticket not in touched])
+    return outcomes
+
+
+def _append(connection: Connection, body: Body, now: int) -> tuple[list[_Incoming], int]:
+    """Append a body's new events; the new ones and the count of duplicates."""
+    incoming = body.incoming
     stored = _stored_bodies(connection, [item.event.id for item in incoming])
     fresh: list[_Incoming] = []
     for item in incoming:
-        body = stored.get(item.event.id)
-        if body is None:
+        text = stored.get(item.event.id)
+        if text is None:
             fresh.append(item)
-        elif not parse_event(orjson.loads(body)).same_payload(item.event):
+        elif not parse_event(orjson.loads(text)).same_payload(item.event):
             raise ConflictError(
                 f"event id {item.event.id!r} is already stored with a different payload",
                 path=(item.index, "id"),
             )
-    duplicates = repeats + len(incoming) - len(fresh)
-    if not fresh:
-        return IngestResult(0, duplicates, 0)
-    connection.execute(
-        EventRow.__table__.insert(),
-        [
-            {
-                "id": item.event.id,
-                "ticket": item.event.ticket,
-                "type": item.event.type.value,
-                "at": item.event.at,
-                "body": item.body,
-                "received_at": now,
-                "source": source,
-            }
-            for item in fresh
-        ],
-    )
-    touched = sorted({item.event.ticket for item in fresh})
-    refresh_tickets(connection, touched, now)
-    return IngestResult(len(fresh), duplicates, len(touched))
+    duplicates = body.repeats + len(incoming) - len(fresh)
+    if fresh:
+        connection.execute(
+            EventRow.__table__.insert(),
+            [
+                {
+                    "id": item.event.id,
+                    "ticket": item.event.ticket,
+                    "type": item.event.type.value,
+                    "at": item.event.at,
+                    "body": item.body,
+                    "received_at": now,
+                    "source": body.source,
+                }
+                for item in fresh
+            ],
+        )
+    return fresh, duplicates
 
 
 def _lock_tickets(connection: Connection, tickets: Sequence[str]) -> None:
@@ -152,6 +216,12 @@ def _lock_tickets(connection: Connection, tickets: Sequence[str]) -> None:
             ).all()
     else:  # SQLite: BEGIN IMMEDIATE already holds the database lock
         connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+
+
+def _drop_placeholders(connection: Connection, tickets: Sequence[str]) -> None:
+    table = TicketRow.__table__
+    for part in chunks(tickets):
+        connection.execute(delete(table).where(table.c.id.in_(part), table.c.event_count == 0))
 
 
 def _stored_bodies(connection: Connection, ids: Sequence[str]) -> dict[str, str]:

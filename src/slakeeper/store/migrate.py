@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -33,6 +34,7 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
     """The newest migration shipped with this version of slakeeper."""
     return ScriptDirectory.from_config(_config()).get_current_head()

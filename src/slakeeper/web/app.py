@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 
+from slakeeper.services.group_commit import GroupCommitter
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
 from slakeeper.web.api import config, events, health, tickets
 from slakeeper.web.deps import authorize
 from slakeeper.web.errors import install_error_handlers
-from slakeeper.web.observability import Metrics, configure_logging, request_logger
+from slakeeper.web.observability import Metrics, RequestLogger, configure_logging
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -18,8 +22,18 @@ def create_app(
     settings: Settings, *, database: Database | None = None, clock: Clock | None = None
 ) -> FastAPI:
     """The API app over ``database`` (made from the settings when not given)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.committer = GroupCommitter(app.state.database, app.state.clock)
+        try:
+            yield
+        finally:  # requests in flight have finished: store what they handed over, then stop
+            app.state.committer.close()
+
     app = FastAPI(
         title="slakeeper",
+        lifespan=lifespan,
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
@@ -34,7 +48,7 @@ def create_app(
     app.state.clock = clock or settings.clock()
     app.state.metrics = Metrics(app.state.database)
     install_error_handlers(app)
-    app.middleware("http")(request_logger())
+    app.add_middleware(RequestLogger)
     for router in (health.router, events.router, tickets.router, config.router):
         app.include_router(router)
     return app

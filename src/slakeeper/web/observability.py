@@ -13,7 +13,6 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -21,13 +20,13 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from slakeeper.store.session import Database
 from slakeeper.store.tickets import ClockRow, TicketRow
 
-__all__ = ["Metrics", "configure_logging", "request_logger"]
+__all__ = ["Metrics", "RequestLogger", "configure_logging"]
 
 log = logging.getLogger("slakeeper.web")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -137,28 +136,43 @@ class _StateCollector:
         return []
 
 
-def request_logger() -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Any]:
-    """Middleware: a request id (kept from X-Request-ID when sane) and one log line each."""
+class RequestLogger:
+    """ASGI middleware: a request id (kept from X-Request-ID when sane), a Server-Timing
+    header, and one JSON log line per request."""
 
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        request.state.request_id = request_id
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return response
+        status = 500
 
-    return middleware
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed = (time.perf_counter() - started) * 1000
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
+from slakeeper.core.errors import InputError
 from slakeeper.services.evaluations import dumps
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Page",
     "RecomputeAnswer",
     "RecomputeRequest",
+    "number_cursor",
 ]
 
 _STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
@@ -93,3 +95,12 @@ class ExactJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+def number_cursor(cursor: str | None) -> int | None:
+    """The number in a numeric cursor (a sequence or version), refused when altered."""
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InputError("invalid cursor", path=("cursor",))
+    return int(cursor)

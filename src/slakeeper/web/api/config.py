@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +16,12 @@ from slakeeper.services.recompute import RecomputeSelection, recompute
 from slakeeper.store.configs import ConfigVersion
 from slakeeper.web.bodies import read_raw
 from slakeeper.web.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep, actor_name
-from slakeeper.web.schemas import ExactJSONResponse, RecomputeAnswer, RecomputeRequest
+from slakeeper.web.schemas import (
+    ExactJSONResponse,
+    RecomputeAnswer,
+    RecomputeRequest,
+    number_cursor,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["configuration"])
 
@@ -94,7 +99,7 @@ def get_versions(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> ExactJSONResponse:
     """Versions newest first, with author and time."""
-    before = int(cursor) if cursor is not None and cursor.isdigit() else None
+    before = number_cursor(cursor)
     with database.read() as connection:
         rows = list_versions(connection, before=before, limit=limit + 1)
     more = len(rows) > limit
@@ -107,7 +112,9 @@ def get_versions(
 
 @router.get("/config/versions/{number}")
 def get_config_version(
-    number: int, _principal: PrincipalDep, database: DatabaseDep
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    _principal: PrincipalDep,
+    database: DatabaseDep,
 ) -> ExactJSONResponse:
     """One version: its text and its diff against the version before."""
     with database.read() as connection:
@@ -137,7 +144,7 @@ def get_audit(
     """The audit log, newest first."""
     import orjson
 
-    before = int(cursor) if cursor is not None and cursor.isdigit() else None
+    before = number_cursor(cursor)
     with database.read() as connection:
         rows = list_audit(connection, before=before, limit=limit + 1)
     more = len(rows) > limit

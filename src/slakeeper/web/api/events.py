@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from slakeeper.notify.signatures import SignatureError, verify
-from slakeeper.services.ingest import IngestResult, ingest_events
+from slakeeper.services.ingest import IngestResult, parse_body
 from slakeeper.web.bodies import parse_json, read_json, read_raw
 from slakeeper.web.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
 from slakeeper.web.schemas import EVENTS_BODY, IngestAnswer
@@ -17,12 +18,14 @@ from slakeeper.web.schemas import EVENTS_BODY, IngestAnswer
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 
-async def _ingest(request: Request, payload: Any, source: str) -> IngestAnswer:
+async def _ingest(request: Request, payload: Any, size: int, source: str) -> IngestAnswer:
     app = request.app
     started = time.perf_counter()
-    result: IngestResult = await run_in_threadpool(
-        ingest_events, app.state.database, payload, now=app.state.clock.now(), source=source
-    )
+    if size > 65536:  # validating a large body would hold the event loop: use a thread
+        body = await run_in_threadpool(parse_body, payload, source)
+    else:
+        body = parse_body(payload, source)
+    result: IngestResult = await asyncio.wrap_future(app.state.committer.submit(body))
     metrics = app.state.metrics
     metrics.latency.observe(time.perf_counter() - started)
     metrics.ingested.labels(source).inc(result.accepted)
@@ -35,10 +38,10 @@ async def post_events(
     request: Request, _principal: PrincipalDep, settings: SettingsDep, _db: DatabaseDep
 ) -> IngestAnswer:
     """Store one event or a list (all or nothing), idempotent by event id."""
-    payload, _ = await read_json(
+    payload, raw = await read_json(
         request, limit=settings.max_body_bytes, max_depth=settings.max_json_depth
     )
-    return await _ingest(request, payload, "api")
+    return await _ingest(request, payload, len(raw), "api")
 
 
 @router.post("/webhooks/events", openapi_extra=EVENTS_BODY, response_model=IngestAnswer)
@@ -60,4 +63,5 @@ async def post_signed_events(
         )
     except SignatureError as exc:
         raise HTTPException(401, str(exc)) from None
-    return await _ingest(request, parse_json(raw, settings.max_json_depth), "webhook")
+    payload = parse_json(raw, settings.max_json_depth)
+    return await _ingest(request, payload, len(raw), "webhook")

@@ -22,7 +22,7 @@ from slakeeper.services.tickets import (
 )
 from slakeeper.store.tickets import ClockRow, TicketRow
 from slakeeper.web.deps import ClockDep, DatabaseDep, PrincipalDep
-from slakeeper.web.schemas import ExactJSONResponse
+from slakeeper.web.schemas import ExactJSONResponse, number_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
@@ -87,7 +87,7 @@ def get_events(
     cursor: Cursor = None,
 ) -> ExactJSONResponse:
     """The ticket's stored events in arrival order, exactly as received."""
-    after = int(cursor) if cursor is not None and cursor.isdigit() else None
+    after = number_cursor(cursor)
     with database.read() as connection:
         rows, last = read_ticket_events(connection, ticket, after=after, limit=limit)
     items = [
