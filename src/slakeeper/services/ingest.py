@@ -16,17 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from slakeeper.core.errors import ConflictError, EventError, SlaError
 from slakeeper.core.events import Event, parse_event
-from slakeeper.services.refresh import chunks, refresh_tickets
-from slakeeper.store.events import EventRow
+from slakeeper.services.refresh import refresh_tickets
+from slakeeper.store import queries
 from slakeeper.store.session import Database
-from slakeeper.store.tickets import TicketRow
 
 __all__ = [
     "Body",
@@ -163,14 +160,14 @@ def _store_group(
     if touched:
         refresh_tickets(connection, sorted(touched), now)
     if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
-        _drop_placeholders(connection, [ticket for ticket in locked if ticket not in touched])
+        queries.delete_placeholders(connection, [t for t in locked if t not in touched])
     return outcomes
 
 
 def _append(connection: Connection, body: Body, now: int) -> tuple[list[_Incoming], int]:
     """Append a body's new events; the new ones and the count of duplicates."""
     incoming = body.incoming
-    stored = _stored_bodies(connection, [item.event.id for item in incoming])
+    stored = queries.stored_bodies(connection, [item.event.id for item in incoming])
     fresh: list[_Incoming] = []
     for item in incoming:
         text = stored.get(item.event.id)
@@ -183,18 +180,18 @@ def _append(connection: Connection, body: Body, now: int) -> tuple[list[_Incomin
             )
     duplicates = body.repeats + len(incoming) - len(fresh)
     if fresh:
-        connection.execute(
-            EventRow.__table__.insert(),
+        queries.insert_events(
+            connection,
             [
-                {
-                    "id": item.event.id,
-                    "ticket": item.event.ticket,
-                    "type": item.event.type.value,
-                    "at": item.event.at,
-                    "body": item.body,
-                    "received_at": now,
-                    "source": body.source,
-                }
+                (
+                    item.event.id,
+                    item.event.ticket,
+                    item.event.type.value,
+                    item.event.at,
+                    item.body,
+                    now,
+                    body.source,
+                )
                 for item in fresh
             ],
         )
@@ -202,35 +199,9 @@ def _append(connection: Connection, body: Body, now: int) -> tuple[list[_Incomin
 
 
 def _lock_tickets(connection: Connection, tickets: Sequence[str]) -> None:
-    """Create missing ticket rows and lock them, in id order (no deadlock between writers)."""
-    table = TicketRow.__table__
-    rows = [{"id": ticket} for ticket in tickets]
-    if connection.dialect.name == "postgresql":
-        connection.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-        for part in chunks(tickets):
-            connection.execute(
-                select(table.c.id)
-                .where(table.c.id.in_(part))
-                .order_by(table.c.id)
-                .with_for_update()
-            ).all()
-    else:  # SQLite: BEGIN IMMEDIATE already holds the database lock
-        connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    """Create missing ticket rows and lock them, in id order (no deadlock between writers).
 
-
-def _drop_placeholders(connection: Connection, tickets: Sequence[str]) -> None:
-    table = TicketRow.__table__
-    for part in chunks(tickets):
-        connection.execute(delete(table).where(table.c.id.in_(part), table.c.event_count == 0))
-
-
-def _stored_bodies(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for part in chunks(ids):
-        # uq_events_id serves this lookup.
-        found.update(
-            connection.execute(
-                select(EventRow.id, EventRow.body).where(EventRow.id.in_(part))
-            ).all()
-        )
-    return found
+    On PostgreSQL a row lock per ticket; on SQLite, BEGIN IMMEDIATE already holds the
+    database lock.
+    """
+    queries.ensure_tickets(connection, tickets)

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, select
 from slakeeper.core.errors import InputError
 from slakeeper.services.audit import record
 from slakeeper.services.configs import current_number
-from slakeeper.services.refresh import chunks, refresh_tickets
+from slakeeper.services.refresh import refresh_tickets
+from slakeeper.store.queries import chunks
 from slakeeper.store.session import Database
 from slakeeper.store.tickets import ClockRow, TicketRow
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection
 
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
@@ -20,12 +20,11 @@ from slakeeper.core.errors import SlaError
 from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_ticket
 from slakeeper.core.events import Event, EventType, parse_event
 from slakeeper.services.configs import configuration_of, current_number
-from slakeeper.store.events import EventRow
-from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
+from slakeeper.store import queries
+from slakeeper.store.queries import TICKET_COLUMNS
+from slakeeper.store.tickets import NO_DUE
 
 __all__ = ["StoredLog", "load_logs", "refresh_tickets", "ticket_configuration"]
-
-_CHUNK = 500  # ids per IN (…) list
 
 
 @dataclass
@@ -42,32 +41,15 @@ class StoredLog:
         return any(event.type is EventType.CREATED for event in self.events)
 
 
-def chunks(values: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
-    """``values`` in slices of at most ``size``."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, StoredLog]:
     """The stored logs of ``tickets`` (those with at least one event)."""
+    versions = queries.ticket_versions(connection, tickets)
     logs: dict[str, StoredLog] = {}
-    for part in chunks(tickets):
-        versions = dict(
-            connection.execute(
-                select(TicketRow.id, TicketRow.config_version).where(TicketRow.id.in_(part))
-            ).all()
-        )
-        rows = connection.execute(
-            # ix_events_ticket_seq: each ticket's log in arrival order.
-            select(EventRow.ticket, EventRow.body)
-            .where(EventRow.ticket.in_(part))
-            .order_by(EventRow.ticket, EventRow.seq)
-        )
-        for ticket, body in rows:
-            log = logs.get(ticket)
-            if log is None:
-                log = logs[ticket] = StoredLog(ticket, [], versions.get(ticket))
-            log.events.append(parse_event(orjson.loads(body)))
+    for ticket, body in queries.event_bodies(connection, tickets):
+        log = logs.get(ticket)
+        if log is None:
+            log = logs[ticket] = StoredLog(ticket, [], versions.get(ticket))
+        log.events.append(parse_event(orjson.loads(body)))
     return logs
 
 
@@ -102,7 +84,7 @@ def refresh_tickets(
     newest = current_number(connection)
     results: dict[str, TicketResult | None] = {}
     updates: list[dict[str, Any]] = []
-    clocks: list[dict[str, Any]] = []
+    clocks: list[tuple[Any, ...]] = []
     for ticket in tickets:
         log = logs.get(ticket)
         if log is None:
@@ -125,18 +107,13 @@ def _write(
     connection: Connection,
     tickets: Sequence[str],
     updates: list[dict[str, Any]],
-    clocks: list[dict[str, Any]],
+    clocks: list[tuple[Any, ...]],
 ) -> None:
-    if updates:
-        table = TicketRow.__table__
-        values = {key: bindparam(key) for key in updates[0] if key != "b_id"}
-        connection.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(values), updates
-        )
-    for part in chunks(tickets):
-        connection.execute(delete(ClockRow).where(ClockRow.ticket.in_(part)))
-    if clocks:
-        connection.execute(ClockRow.__table__.insert(), clocks)
+    queries.update_tickets(
+        connection,
+        ((*(values[column] for column in TICKET_COLUMNS), values["b_id"]) for values in updates),
+    )
+    queries.replace_clocks(connection, tickets, clocks)
 
 
 def _ticket_values(
@@ -223,35 +200,34 @@ def _risk_at(cycles: Iterable[Cycle]) -> int | None:
     return min((at for at in warned if at is not None), default=None)
 
 
-def _clock_values(ticket: str, result: TicketResult, now: int) -> list[dict[str, Any]]:
+def _clock_values(ticket: str, result: TicketResult, now: int) -> list[tuple[Any, ...]]:
     rows = []
     for cycle in result.cycles:
         end = cycle.fulfilled_at if cycle.fulfilled_at is not None else cycle.cancelled_at
         end = now if end is None else end
+        warnings = [[threshold.json_value, at] for threshold, at in cycle.warnings]
         rows.append(
-            {
-                "ticket": ticket,
-                "metric": cycle.metric.value,
-                "team": cycle.team or "",
-                "cycle": cycle.number,
-                "status": cycle.status.value,
-                "policy": result.policy,
-                "calendar": cycle.calendar.id,
-                "started_at": cycle.started_at,
-                "due_at": cycle.due_at(),
-                "target_us": cycle.target.sla,
-                "elapsed_us": cycle.elapsed_at(end),
-                "paused_us": cycle.paused_at(end),
-                "fulfilled_at": cycle.fulfilled_at,
-                "breached_at": cycle.breached_at,
-                "cancelled_at": cycle.cancelled_at,
-                "objective_us": cycle.target.objective,
-                "objective_due_at": cycle.objective_due_at(),
-                "objective_status": cycle.objective_status(),
-                "warnings": orjson.dumps(
-                    [[threshold.json_value, at] for threshold, at in cycle.warnings]
-                ).decode(),
-                "evaluated_at": now,
-            }
+            (
+                ticket,
+                cycle.metric.value,
+                cycle.team or "",
+                cycle.number,
+                cycle.status.value,
+                result.policy,
+                cycle.calendar.id,
+                cycle.started_at,
+                cycle.due_at(),
+                cycle.target.sla,
+                cycle.elapsed_at(end),
+                cycle.paused_at(end),
+                cycle.fulfilled_at,
+                cycle.breached_at,
+                cycle.cancelled_at,
+                cycle.target.objective,
+                cycle.objective_due_at(),
+                cycle.objective_status(),
+                orjson.dumps(warnings).decode(),
+                now,
+            )
         )
     return rows

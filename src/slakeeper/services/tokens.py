@@ -94,7 +94,8 @@ def list_tokens(connection: Connection) -> list[Row[Any]]:
 
 def revoke_token(connection: Connection, *, token: str, actor: str, now: int) -> int:
     """Revoke a token by id or by name (every live token of that name); the count revoked."""
-    match = ApiToken.id == int(token) if token.isdigit() else ApiToken.name == token
+    numeric = token.isascii() and token.isdigit() and len(token) < 19
+    match = ApiToken.id == int(token) if numeric else ApiToken.name == token
     result = connection.execute(
         update(ApiToken).where(match, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
     )

@@ -101,6 +101,6 @@ def number_cursor(cursor: str | None) -> int | None:
     """The number in a numeric cursor (a sequence or version), refused when altered."""
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise InputError("invalid cursor", path=("cursor",))
     return int(cursor)
