@@ -350,6 +350,8 @@ class TicketRun:
         target, so that the marks its elapsed time already reaches are reached at ``t``.
         """
         record = self._record if self.explain else None
+        if self.explain and not self.is_open:
+            self._note(t, "policy", "ticket solved: its clocks keep their verdicts until a reopen")
         for key, cycle in list(self.active.items()):
             target = self._target(cycle.metric, cycle.team)
             if target is None and cycle.breached_at is not None:
