@@ -927,6 +927,74 @@ def test_explain_an_unknown_ticket_exits_2(tmp_path: Path) -> None:
     assert "T-404" in line and "--ticket" in line
 
 
+# The example on the `enterprise` policy of examples/config.yaml (24x7; P2 resolution
+# 8h, P1 4h): P2 solved after 4h08m, raised to P1 while solved, reopened a day later.
+SOLVED_THEN_RAISED: list[dict[str, Any] | str] = [
+    {
+        "id": "r1",
+        "ticket": "T-9",
+        "type": "created",
+        "at": "2026-03-02T08:00:00Z",
+        "severity": "P2",
+        "account_tier": "enterprise",
+        "channel": "email",
+    },
+    {
+        "id": "r2",
+        "ticket": "T-9",
+        "type": "message",
+        "at": "2026-03-02T08:30:00Z",
+        "author": "agent",
+    },
+    {
+        "id": "r3",
+        "ticket": "T-9",
+        "type": "status",
+        "at": "2026-03-02T12:08:00Z",
+        "status": "solved",
+    },
+    {
+        "id": "r4",
+        "ticket": "T-9",
+        "type": "update",
+        "at": "2026-03-02T13:00:00Z",
+        "fields": {"severity": "P1"},
+    },
+    {"id": "r5", "ticket": "T-9", "type": "status", "at": "2026-03-03T12:08:00Z", "status": "open"},
+]
+
+
+def test_explain_names_the_reopen_and_the_retarget_of_a_change_made_while_solved(
+    tmp_path: Path,
+) -> None:
+    events = write_events(tmp_path, SOLVED_THEN_RAISED)
+    args = ["--config", str(EXAMPLE_CONFIG), "--events", str(events)]
+    result = run("explain", *args, "--ticket", "T-9", "--now", "2026-03-03T13:00:00Z")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    [held] = [line for line in out if "keep their verdicts until a reopen" in line]
+    assert held.startswith("2026-03-02T13:00:00Z") and held.endswith("(event r4, line 4)")
+    assert explained(result.stdout, "resolution#1", "resume") == [("r5", 5)]
+    assert explained(result.stdout, "resolution#1", "retarget") == [("r5", 5)]
+    [retarget] = [line for line in out if " resolution#1 retarget:" in line]
+    assert retarget.startswith("2026-03-03T12:08:00Z")
+    assert "target now 14400s" in retarget and "reopen" in retarget
+    [breach] = [line for line in out if " resolution#1 breach:" in line]
+    assert breach.startswith("2026-03-03T12:08:00Z")  # at the reopen, not back-dated
+    assert "  resolution#1: breached, elapsed 18000s of 14400s, due 2026-03-03T12:08:00Z" in out
+    [doc] = documents(evaluate(EXAMPLE_CONFIG, events, now="2026-03-03T13:00:00Z"))
+    [resolution] = [c for c in doc["clocks"] if c["metric"] == "resolution"]
+    assert resolution["breached_at"] == "2026-03-03T12:08:00Z"
+    # Never reopened: the resolution clock keeps the verdict it had at the solve.
+    events = write_events(tmp_path, SOLVED_THEN_RAISED[:4], "solved.jsonl")
+    result = run("explain", *args[:2], "--events", str(events), "--ticket", "T-9", "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    assert explained(result.stdout, "resolution#1", "retarget") == []
+    assert "  resolution#1: met, elapsed 14880s of 28800s, due 2026-03-02T16:00:00Z" in (
+        result.stdout.splitlines()
+    )
+
+
 # Known core bugs (src/slakeeper/core): reported, not fixed here.
 
 

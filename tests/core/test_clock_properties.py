@@ -6,6 +6,10 @@
 3. Under a policy that never changes, a clock's elapsed time never exceeds the calendar's
    open time between its start and its end (fulfilment, cancellation or now), and elapsed
    plus paused time is exactly that open time.
+4. Changing a ticket's severity or tier back and forth while it is solved, without reopening
+   it, never changes any of its clocks.
+5. After a solve, changes while solved and a reopen, the resolution clock agrees with an
+   independent minute-by-minute reading of DESIGN.md section 4.
 """
 
 from __future__ import annotations
@@ -185,3 +189,149 @@ def test_elapsed_never_exceeds_open_time(
             assert elapsed + paused == open_time, clock
             if clock["breached_at"] is not None:
                 assert elapsed >= _us(clock["target_seconds"]), clock
+
+
+@given(logs(), st.data())
+def test_changes_while_solved_without_a_reopen_never_change_a_clock(
+    raw: list[dict[str, Any]], data: Any
+) -> None:
+    # Solve one ticket right after one of its events and keep it solved (its later status
+    # events go); then insert severity and tier changes anywhere after the solve.
+    ticket = data.draw(st.sampled_from(sorted({e["ticket"] for e in raw})))
+    cut = data.draw(st.sampled_from([i for i, e in enumerate(raw) if e["ticket"] == ticket]))
+    solve = {"id": "solve", "ticket": ticket, "type": "status", "status": "solved"}
+    later = [e for e in raw[cut + 1 :] if e["ticket"] != ticket or e["type"] != "status"]
+    solved = [*raw[: cut + 1], {**solve, "at": raw[cut]["at"]}, *later]
+    changed = list(solved)
+    for n in range(data.draw(st.integers(1, 6))):
+        position = data.draw(st.integers(cut + 2, len(changed)))
+        field = data.draw(st.sampled_from(["severity", "severity", "account_tier"]))
+        values = ["P1", "P2", "P3", "P4"] if field == "severity" else ["enterprise", "standard"]
+        change = {
+            "id": f"change{n}",
+            "ticket": ticket,
+            "type": "update",
+            "at": changed[position - 1]["at"],
+            "fields": {field: data.draw(st.sampled_from(values))},
+        }
+        changed.insert(position, change)
+    now = _last(raw) + data.draw(st.sampled_from([0, 7 * M, 3 * H, 2 * 24 * H]))
+    before, after = _docs(solved, CHANGING, now), _docs(changed, CHANGING, now)
+    assert before.keys() == after.keys()
+    for name, doc in before.items():
+        if name != ticket:
+            assert after[name] == doc
+        else:  # the policy may differ (a tier change); nothing the clocks say may
+            same = ("status", "clocks", "next_action_at", "escalations_due")
+            assert {k: after[name][k] for k in same} == {k: doc[k] for k in same}
+
+
+# ---- an independent reading of a reopen after changes while solved ----------------------------
+
+SOLVED_TARGETS = {
+    "P1": {"resolution": 4 * H},
+    "P2": {"resolution": (16 * H, 8 * H)},
+    "P3": {"resolution": 40 * H},
+    "P4": {"first_response": H},  # no resolution target
+}
+SOLVED_CFG = {
+    name: config(policy(calendar=name, targets=SOLVED_TARGETS, warn_at=[0.5]))
+    for name in ("always", "bh")
+}
+_MINUTE = M  # instants in this test are whole minutes
+
+
+def _open(calendar: str, minute: int) -> bool:
+    """Is the minute starting at ``minute`` (µs) open? 24x7, or Mon-Fri 09:00-17:00 UTC."""
+    if calendar == "always":
+        return True
+    day, rest = divmod(minute // _MINUTE, 24 * 60)
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday
+    return weekday < 5 and 9 * 60 <= rest < 17 * 60
+
+
+def _count(calendar: str, start: int, end: int) -> int:
+    """Open µs in ``[start, end)`` (whole minutes), counted minute by minute."""
+    return sum(_MINUTE for m in range(start, end, _MINUTE) if _open(calendar, m))
+
+
+def _reach(calendar: str, start: int, duration: int) -> int:
+    """The earliest instant by which ``duration`` (> 0) of open time has passed since ``start``."""
+    t, counted = start, 0
+    while counted < duration:
+        counted += _MINUTE if _open(calendar, t) else 0
+        t += _MINUTE
+    return t
+
+
+@given(
+    st.sampled_from(["always", "bh"]),
+    st.sampled_from(["P1", "P2", "P3"]),
+    st.integers(0, 60 * 60),
+    st.lists(st.tuples(st.integers(0, 24 * 60), st.sampled_from(["P1", "P2", "P3", "P4"]))),
+    st.integers(0, 48 * 60),
+    st.integers(0, 48 * 60),
+)
+def test_a_reopen_after_changes_while_solved_follows_the_target_in_force(
+    calendar: str,
+    severity: str,
+    solved_after: int,
+    changes: list[tuple[int, str]],
+    reopen_after: int,
+    now_after: int,
+) -> None:
+    created = BASE + 60 * M  # Friday 09:00
+    solved = created + solved_after * M
+    raw: list[dict[str, Any]] = [{"type": "created", "at": created, "severity": severity}]
+    raw.append({"type": "status", "at": solved, "status": "solved"})
+    t = solved
+    for gap, new in changes:
+        t += gap * M
+        raw.append({"type": "update", "at": t, "fields": {"severity": new}})
+    reopen = t + reopen_after * M
+    raw.append({"type": "status", "at": reopen, "status": "open"})
+    now = reopen + now_after * M
+    events = [
+        {**e, "id": f"e{i}", "ticket": "T", "at": format_instant(e["at"])}
+        for i, e in enumerate(raw)
+    ]
+    clocks = _docs(events, SOLVED_CFG[calendar], now)["T"]["clocks"]
+    [clock] = [c for c in clocks if c["metric"] == "resolution"]
+    final = changes[-1][1] if changes else severity
+    elapsed = _count(calendar, created, solved)
+    old_sla = _us_of(SOLVED_TARGETS[severity]["resolution"])
+    new_target = SOLVED_TARGETS[final].get("resolution")
+    # the solved spell counts as paused; nothing pauses the clock after the reopen
+    expected: dict[str, Any] = {"fulfilled_at": None, "paused_us": _count(calendar, solved, reopen)}
+    if solved > _reach(calendar, created, old_sla):  # breached before the solve: stays so
+        expected |= {"status": "breached", "breached_at": _reach(calendar, created, old_sla)}
+    elif new_target is None:
+        expected |= {"status": "cancelled", "cancelled_at": reopen, "breached_at": None}
+    elif elapsed >= _us_of(new_target):
+        expected |= {"status": "breached", "breached_at": reopen, "due_at": reopen}
+    else:
+        due = _reach(calendar, reopen, _us_of(new_target) - elapsed)
+        status = "breached" if now >= due else "running"
+        expected |= {"status": status, "due_at": due, "breached_at": due if now >= due else None}
+    if new_target is not None and "cancelled_at" not in expected:
+        expected["target_seconds"] = _us_of(new_target)
+        expected["elapsed_us"] = elapsed + _count(calendar, reopen, now)
+    shown = {
+        "status": clock["status"],
+        "fulfilled_at": clock["fulfilled_at"],
+        "breached_at": _instant(clock["breached_at"]),
+        "due_at": _instant(clock["due_at"]),
+        "cancelled_at": _instant(clock["cancelled_at"]),
+        "target_seconds": _us(clock["target_seconds"]),
+        "elapsed_us": _us(clock["elapsed_seconds"]),
+        "paused_us": _us(clock["paused_seconds"]),
+    }
+    assert {k: shown[k] for k in expected} == expected, (raw, clock)
+
+
+def _us_of(target: Any) -> int:
+    return int(target[0] if isinstance(target, tuple) else target)
+
+
+def _instant(text: str | None) -> int | None:
+    return None if text is None else us(text)

@@ -1185,3 +1185,221 @@ def test_warning_withdrawn_by_a_fulfilment_fires_after_the_reopen() -> None:
     assert solved.clock("resolution")["warnings"] == []
     reopened = evaluate_log(log, cfg, at("11:10"))
     assert reopened.clock("resolution")["warnings"] == [{"threshold": 0.5, "at": at("11:00")}]
+
+
+# ---- changes while solved -----------------------------------------------------------------------
+
+# The enterprise policy of the issue: 24x7, P1 resolution 4h, P2 resolution 8h.
+ENTERPRISE = config(
+    policy(
+        "enterprise",
+        targets={"P1": {"resolution": 4 * H}, "P2": {"resolution": 8 * H}, "P4": {}},
+        warn_at=[0.5, 0.75],
+    )
+)
+
+
+def _raised_while_solved() -> Log:
+    # P2 solved after 4h08m (08:00 to 12:08); raised to P1 while solved
+    log = Log().created(at("08:00"), severity="P2").status(at("12:08"), "solved")
+    return log.update(at("13:00"), severity="P1")
+
+
+def test_a_severity_raised_while_solved_leaves_the_met_resolution_alone() -> None:
+    run = evaluate_log(_raised_while_solved(), ENTERPRISE, at("12:00", day=3))
+    check(
+        run.clock("resolution"),
+        status="met",
+        target_seconds="28800",
+        due_at=at("16:00"),
+        fulfilled_at=at("12:08"),
+        breached_at=None,
+        elapsed_seconds="14880",
+        warnings=warned((0.5, at("12:00"))),
+    )
+    assert run.doc["next_action_at"] is None
+
+
+def test_a_reopen_past_the_target_raised_while_solved_breaches_at_the_reopen() -> None:
+    log = _raised_while_solved().status(at("12:08", day=3), "open")  # a day later
+    run = evaluate_log(log, ENTERPRISE, at("13:00", day=3))
+    # 4h08m elapsed already exceeds P1's 4h: breached at the reopen, not back-dated to 12:00
+    # Monday; P1's 75% (3h) fires at the reopen, P2's 50% (4h, Monday 12:00) stays as it was.
+    check(
+        run.clock("resolution"),
+        status="breached",
+        started_at=at("08:00"),
+        target_seconds="14400",
+        breached_at=at("12:08", day=3),
+        due_at=at("12:08", day=3),
+        fulfilled_at=None,
+        elapsed_seconds="18000",
+        paused_seconds="86400",
+        warnings=warned((0.5, at("12:00")), (0.75, at("12:08", day=3))),
+    )
+
+
+def test_a_severity_lowered_while_solved_resumes_with_the_new_target_less_elapsed() -> None:
+    log = (
+        Log()
+        .created(at("10:00"), severity="P1")
+        .status(at("10:07"), "solved")  # after 7 minutes
+        .update(at("10:30"), severity="P2")
+        .status(at("09:00", day=3), "open")
+    )
+    run = evaluate_log(log, ENTERPRISE, at("10:00", day=3))
+    # 8h - 7m = 7h53m left from Tuesday 09:00; P2's 50% (4h) at 12:53
+    check(
+        run.clock("resolution"),
+        status="running",
+        target_seconds="28800",
+        due_at=at("16:53", day=3),
+        elapsed_seconds="4020",
+        warnings=[],
+    )
+    assert run.doc["next_action_at"] == at("12:53", day=3)
+
+
+def test_a_target_removed_while_solved_cancels_the_resolution_at_the_reopen() -> None:
+    log = (
+        Log()
+        .created(at("10:00"), severity="P1")
+        .status(at("11:00"), "solved")
+        .update(at("12:00"), severity="P4")  # P4: no resolution target
+    )
+    run = evaluate_log(log, ENTERPRISE, at("12:30"))
+    check(run.clock("resolution"), status="met", fulfilled_at=at("11:00"), cancelled_at=None)
+    log.status(at("13:00"), "open")
+    run = evaluate_log(log, ENTERPRISE, at("14:00"))
+    assert len(run.clocks("resolution")) == 1
+    check(
+        run.clock("resolution"),
+        status="cancelled",
+        cancelled_at=at("13:00"),
+        fulfilled_at=None,
+        due_at=None,
+        elapsed_seconds="3600",
+        paused_seconds="7200",
+    )
+    assert run.doc["next_action_at"] is None
+
+
+def test_severity_changed_back_while_solved_resumes_as_if_unchanged() -> None:
+    log = (
+        Log()
+        .created(at("10:00"), severity="P2")
+        .status(at("11:00"), "solved")
+        .update(at("11:10"), severity="P1")
+        .update(at("11:20"), severity="P4")
+        .update(at("11:30"), severity="P2")
+        .status(at("12:00"), "open")
+    )
+    run = evaluate_log(log, ENTERPRISE, at("12:30"))
+    check(
+        run.clock("resolution"),
+        status="running",
+        target_seconds="28800",
+        due_at=at("19:00"),
+        elapsed_seconds="5400",
+        paused_seconds="3600",
+    )
+
+
+def test_an_objective_tightened_while_solved_is_missed_at_the_reopen() -> None:
+    cfg = config(
+        policy(
+            targets={"P1": {"resolution": (4 * H, 2 * H)}, "P2": {"resolution": (8 * H, 4 * H)}},
+            warn_at=[],
+        )
+    )
+    log = (
+        Log()
+        .created(at("10:00"), severity="P2")
+        .status(at("13:00"), "solved")  # 3h: P2's objective (4h) met
+        .update(at("14:00"), severity="P1")
+    )
+    run = evaluate_log(log, cfg, at("15:00"))
+    check(run.clock("resolution"), objective_status="met", objective_due_at=at("14:00"))
+    log.status(at("16:00"), "open")
+    run = evaluate_log(log, cfg, at("16:30"))
+    # 3h is past P1's 2h objective (missed at the reopen) but not its 4h SLA (1h left)
+    check(
+        run.clock("resolution"),
+        status="running",
+        objective_status="missed",
+        objective_due_at=at("16:00"),
+        due_at=at("17:00"),
+        breached_at=None,
+    )
+
+
+def test_a_breach_before_solving_survives_a_looser_target_set_while_solved() -> None:
+    log = (
+        Log()
+        .created(at("10:00"), severity="P1")
+        .status(at("15:00"), "solved")  # P1's 4h breached at 14:00
+        .update(at("15:30"), severity="P2")
+        .status(at("16:00"), "open")
+    )
+    run = evaluate_log(log, ENTERPRISE, at("16:30"))
+    check(
+        run.clock("resolution"),
+        status="breached",
+        breached_at=at("14:00"),
+        target_seconds="28800",
+        elapsed_seconds="19800",
+    )
+
+
+def test_a_policy_change_while_solved_applies_its_target_and_calendar_from_the_reopen() -> None:
+    # standard: 24x7, 4h; enterprise: business hours (Mon-Fri 09-17 UTC), 8h
+    cfg = config(
+        policy(
+            "enterprise",
+            match={"account_tier": "enterprise"},
+            calendar="bh",
+            targets={"P1": {"resolution": 8 * H}},
+            warn_at=[],
+        ),
+        policy("standard", targets={"P1": {"resolution": 4 * H}}, warn_at=[]),
+    )
+    log = (
+        Log()
+        .created(at("06:00"), account_tier="standard")
+        .status(at("07:00"), "solved")  # 1h of 24x7 time
+        .update(at("08:00"), account_tier="enterprise")
+    )
+    run = evaluate_log(log, cfg, at("12:00"))
+    assert run.doc["policy"] == "enterprise"
+    check(run.clock("resolution"), status="met", calendar="always", target_seconds="14400")
+    log.status(at("16:00"), "open")
+    run = evaluate_log(log, cfg, at("10:00", day=3))
+    # 7h of business time left from 16:00: 16:00-17:00, then Tuesday 09:00-15:00. The solved
+    # spell (07:00-16:00) was counted as paused on the cycle's calendar as solved (24x7).
+    check(
+        run.clock("resolution"),
+        status="running",
+        calendar="bh",
+        target_seconds="28800",
+        due_at=at("15:00", day=3),
+        elapsed_seconds="10800",
+        paused_seconds="32400",
+    )
+
+
+def test_a_reopen_outside_business_hours_at_the_reached_target_breaches_at_the_reopen() -> None:
+    cfg = config(policy(targets={"P1": {"resolution": H}}, calendar="bh", warn_at=[]))
+    log = (
+        Log()
+        .created(at("09:00"))
+        .status(at("10:00"), "solved")  # exactly at due: met
+        .status(at("20:00"), "open")  # closed hours: breached now, not at Tuesday 09:00
+    )
+    run = evaluate_log(log, cfg, at("21:00"))
+    check(
+        run.clock("resolution"),
+        status="breached",
+        breached_at=at("20:00"),
+        due_at=at("20:00"),
+        elapsed_seconds="3600",
+    )

@@ -267,6 +267,7 @@ class TicketRun:
         self.update_owed = False
 
     def _reopen(self, t: int) -> None:
+        resumed = None
         for cycle in self.cycles:
             if (
                 cycle.metric is Metric.RESOLUTION
@@ -278,7 +279,11 @@ class TicketRun:
                 self._record(
                     cycle, Transition(t, "resume", "reopened: the solved spell counts as paused")
                 )
-        self._start_all(t)
+                resumed = cycle
+        # A change while solved left the fulfilled cycle alone: what is in force now applies
+        # from the reopen, as a change would, and a mark its elapsed time already passed is
+        # reached at the reopen, never back-dated (DESIGN.md section 4).
+        self._retarget(t, resumed)
 
     def _set_paused(self, cycle: Cycle, t: int) -> None:
         should = self._pauses(cycle.metric)
@@ -338,9 +343,15 @@ class TicketRun:
             f"escalation step {event.step} of {event.metric} cycle {event.cycle} recorded",
         )
 
-    def _retarget(self, t: int) -> None:
-        """Apply the targets of the (new) policy or severity to every active cycle."""
+    def _retarget(self, t: int, resumed: Cycle | None = None) -> None:
+        """Apply the targets of the (new) policy or severity to every active cycle.
+
+        ``resumed`` (a cycle resumed by a reopen at ``t``) is re-aimed even under the same
+        target, so that the marks its elapsed time already reaches are reached at ``t``.
+        """
         record = self._record if self.explain else None
+        if self.explain and not self.is_open:
+            self._note(t, "policy", "ticket solved: its clocks keep their verdicts until a reopen")
         for key, cycle in list(self.active.items()):
             target = self._target(cycle.metric, cycle.team)
             if target is None and cycle.breached_at is not None:
@@ -356,16 +367,17 @@ class TicketRun:
             rules = self.rules
             assert rules is not None
             calendar = rules.calendars[cycle.metric]
-            if (
+            changed = (
                 target != cycle.target
                 or calendar is not cycle.calendar
                 or rules.thresholds != cycle.thresholds
                 or rules.steps != cycle.steps
-            ):
+            )
+            if changed and self.explain:  # named before the marks it makes reached at `t`
+                detail = _retarget_detail(target, reopened=cycle is resumed)
+                self._record(cycle, Transition(t, "retarget", detail))
+            if changed or cycle is resumed:
                 cycle.retarget(t, target, calendar, rules.thresholds, rules.steps, record)
-                self._record(
-                    cycle, Transition(t, "retarget", f"target now {target.sla // 1_000_000}s")
-                )
             self._set_paused(cycle, t)
         self._start_all(t)
 
@@ -427,6 +439,11 @@ class TicketRun:
 
 
 _REACHED = {"warning", "breach", "objective", "escalation"}
+
+
+def _retarget_detail(target: Target, reopened: bool) -> str:
+    detail = f"target now {target.sla // 1_000_000}s"
+    return f"{detail} (changed while solved: applies from the reopen)" if reopened else detail
 
 
 def _withdrawn(entry: TimelineEntry, cycle: Cycle, t: int) -> bool:
