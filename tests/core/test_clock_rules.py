@@ -1403,3 +1403,24 @@ def test_a_reopen_outside_business_hours_at_the_reached_target_breaches_at_the_r
         due_at=at("20:00"),
         elapsed_seconds="3600",
     )
+
+
+def test_first_response_gaining_a_target_while_solved_starts_nothing_at_the_reopen() -> None:
+    # Solving met first response (DESIGN.md section 4), although no agent ever replied:
+    # a first-response target that appears while the ticket is solved is already settled.
+    cfg = config(
+        policy(
+            targets={"P3": {"resolution": 4 * H}, "P1": {"first_response": H, "resolution": 4 * H}},
+            warn_at=[],
+        )
+    )
+    log = (
+        Log()
+        .created(at("10:00"), severity="P3")
+        .status(at("11:00"), "solved")
+        .update(at("11:30"), severity="P1")
+        .status(at("12:00"), "open")
+    )
+    run = evaluate_log(log, cfg, at("13:00"))
+    assert run.clocks("first_response") == []
+    check(run.clock("resolution"), status="running", due_at=at("15:00"), elapsed_seconds="7200")

@@ -49,7 +49,7 @@ class TicketRun:
         self.cycles: list[Cycle] = []
         self.active: dict[tuple[Metric, str | None], Cycle] = {}
         self.counts: dict[tuple[Metric, str | None], int] = {}
-        self.agent_replied = False  # a public agent message (first response is settled)
+        self.agent_replied = False  # an agent replied publicly, or the ticket was solved
         self.update_owed = self.by_agent  # periodic update: an agent message awaits the next
         self.unanswered_since: int | None = None  # oldest unanswered customer message
         self.escalated: set[tuple[str, str | None, int, int]] = set()
@@ -262,9 +262,14 @@ class TicketRun:
             self._set_paused(cycle, t)
 
     def _clear_after_solve(self) -> None:
-        """Solving answers everything so far: nothing is owed until the ticket reopens."""
+        """Solving answers everything so far: nothing is owed until the ticket reopens.
+
+        It also settles first response for good (DESIGN.md section 4: solving meets it), so a
+        target that first response gains while solved starts no cycle at the reopen.
+        """
         self.unanswered_since = None
         self.update_owed = False
+        self.agent_replied = True
 
     def _reopen(self, t: int) -> None:
         resumed = None
