@@ -26,6 +26,7 @@ __all__ = [
     "EMPTY",
     "StoredConfig",
     "configuration_of",
+    "configurations_of",
     "current_number",
     "get_version",
     "list_versions",
@@ -119,16 +120,30 @@ def list_versions(connection: Connection, *, before: int | None, limit: int) -> 
 
 def configuration_of(connection: Connection, number: int | None) -> Configuration:
     """The parsed configuration of version ``number`` (the empty one for None)."""
-    if number is None:
-        return EMPTY
-    row = connection.execute(
-        select(ConfigVersion.digest, ConfigVersion.text).where(ConfigVersion.number == number)
-    ).first()
-    if row is None:
-        raise NotFoundError(f"no configuration version {number}", path=("version",))
-    key = (number, row.digest)
-    found = _PARSED.get(key)
-    if found is None:
-        configuration, _ = validate_config(row.text, f"config version {number}")
-        found = _PARSED[key] = replace(configuration, version=str(number))
+    return configurations_of(connection, {number})[number]
+
+
+def configurations_of(
+    connection: Connection, numbers: set[int | None]
+) -> dict[int | None, Configuration]:
+    """The parsed configuration of each version in ``numbers``, in one query."""
+    found: dict[int | None, Configuration] = {None: EMPTY}
+    wanted = sorted(number for number in numbers if number is not None)
+    if not wanted:
+        return found
+    rows = connection.execute(
+        select(ConfigVersion.number, ConfigVersion.digest, ConfigVersion.text).where(
+            ConfigVersion.number.in_(wanted)
+        )
+    ).all()
+    for number, digest, text in rows:
+        key = (number, digest)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            configuration, _ = validate_config(text, f"config version {number}")
+            parsed = _PARSED[key] = replace(configuration, version=str(number))
+        found[number] = parsed
+    missing = [number for number in wanted if number not in found]
+    if missing:
+        raise NotFoundError(f"no configuration version {missing[0]}", path=("version",))
     return found

@@ -19,12 +19,12 @@ from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import SlaError
 from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_ticket
 from slakeeper.core.events import Event, EventType, parse_event
-from slakeeper.services.configs import configuration_of, current_number
+from slakeeper.services.configs import configurations_of, current_number
 from slakeeper.store import queries
 from slakeeper.store.queries import TICKET_COLUMNS
 from slakeeper.store.tickets import NO_DUE
 
-__all__ = ["StoredLog", "load_logs", "refresh_tickets", "ticket_configuration"]
+__all__ = ["StoredLog", "evaluate_log", "load_logs", "refresh_tickets"]
 
 
 @dataclass
@@ -53,18 +53,12 @@ def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, Store
     return logs
 
 
-def ticket_configuration(connection: Connection, log: StoredLog) -> Configuration:
-    """The configuration a ticket is judged under: its own version (set when it opens)."""
-    return configuration_of(connection, log.config_version)
-
-
 def evaluate_log(
-    connection: Connection, log: StoredLog, now: int, *, explain: bool = False
+    log: StoredLog, config: Configuration, now: int, *, explain: bool = False
 ) -> TicketResult | None:
     """Evaluate a stored log at ``now`` (events after ``now`` wait for their time)."""
     events = [event for event in log.events if event.at <= now]
     diagnostics: list[Diagnostic] = []
-    config = ticket_configuration(connection, log)
     try:
         return evaluate_ticket(log.ticket, events, config, now, diagnostics, explain=explain)
     except SlaError:  # a due date past what calendars can count (year 9998): no clocks
@@ -81,7 +75,15 @@ def refresh_tickets(
     (recompute). Returns each ticket's result (None: no ``created`` yet).
     """
     logs = load_logs(connection, tickets)
-    newest = current_number(connection)
+    if version is not None:
+        for log in logs.values():
+            log.config_version = version
+    elif any(log.config_version is None and log.has_created for log in logs.values()):
+        newest = current_number(connection)
+        for log in logs.values():
+            if log.config_version is None and log.has_created:
+                log.config_version = newest
+    configs = configurations_of(connection, {log.config_version for log in logs.values()})
     results: dict[str, TicketResult | None] = {}
     updates: list[dict[str, Any]] = []
     clocks: list[tuple[Any, ...]] = []
@@ -89,13 +91,8 @@ def refresh_tickets(
         log = logs.get(ticket)
         if log is None:
             continue
-        if version is not None:
-            log.config_version = version
-        elif log.config_version is None and log.has_created:
-            log.config_version = newest
-        result = evaluate_log(connection, log, now)
-        results[ticket] = result
-        config = ticket_configuration(connection, log)
+        config = configs[log.config_version]
+        result = results[ticket] = evaluate_log(log, config, now)
         updates.append(_ticket_values(log, result, config, now))
         if result is not None:
             clocks.extend(_clock_values(ticket, result, now))

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Select, and_, or_, select, tuple_
 
 from slakeeper.core.errors import InputError, NotFoundError
 from slakeeper.core.evaluation import TicketResult
+from slakeeper.services.configs import configuration_of
 from slakeeper.services.refresh import evaluate_log, load_logs
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
@@ -79,7 +80,9 @@ def read_ticket(
     logs = load_logs(connection, [ticket])
     if row is None or ticket not in logs:
         raise NotFoundError(f"no ticket {ticket!r}", path=("ticket",))
-    return row, evaluate_log(connection, logs[ticket], now, explain=explain)
+    log = logs[ticket]
+    config = configuration_of(connection, log.config_version)
+    return row, evaluate_log(log, config, now, explain=explain)
 
 
 def read_ticket_events(

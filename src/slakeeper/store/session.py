@@ -7,6 +7,8 @@ of the transaction, so two writers never interleave a read-evaluate-write of one
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,12 +27,15 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = engine.execution_options(slakeeper_write=True)
-        # SQLite has one writer at a time; threads of one process queue here, in order,
-        # rather than in SQLite's busy handler, which sleeps and retries (up to 100 ms a
-        # time) and starves throughput when many threads write at once.
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.is_sqlite else nullcontext()
-        )
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite has one writer at a time. Writers queue on a lock rather than in SQLite's
+        # busy handler, which sleeps and retries (up to 100 ms a time) and starves
+        # throughput when several write at once: threads of a process on a mutex, processes
+        # (serve --workers N, a monitor beside the API) on an advisory lock of a file next
+        # to the database, which wakes the next writer as soon as the last one commits.
+        self._write_lock: AbstractContextManager[Any] = nullcontext()
+        if self.is_sqlite:
+            self._write_lock = _WriterLock(engine.url.database)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -44,9 +49,49 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one read statement, without a transaction around it.
+
+        The token check on every request is one indexed SELECT; BEGIN and ROLLBACK around
+        it would triple its round trips.
+        """
+        with self._autocommit.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+class _WriterLock:
+    """A mutex for the threads of this process, then an flock shared with other processes."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._path = database + "-writer.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 def create_database(url: str, *, pool_size: int = 5, sqlite_synchronous: str = "FULL") -> Database:
@@ -74,8 +119,8 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     # that none is opened (and configured) per request.
     engine = create_engine(
         url,
-        pool_size=20,
-        max_overflow=40,
+        pool_size=64,
+        max_overflow=64,
         connect_args={"timeout": 30, "check_same_thread": False},
     )
 
@@ -94,7 +139,9 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        write = connection.get_execution_options().get("slakeeper_write")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # Database.lookup: one statement, no transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("slakeeper_write") else "BEGIN")
 
     return engine

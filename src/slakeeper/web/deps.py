@@ -67,7 +67,7 @@ async def authorize(request: Request) -> Principal | None:
 
 
 def _authenticate(database: Database, token: str) -> Principal | None:
-    with database.read() as connection:
+    with database.lookup() as connection:
         return authenticate(connection, token)
 
 
