@@ -180,8 +180,15 @@ def where_time_goes(url: str, events: list[dict[str, Any]]) -> dict[str, float]:
 
         setattr(module, name, wrapper)
 
-    for name in ("ticket_versions", "event_bodies", "stored_bodies", "insert_events",
-                 "ensure_tickets", "update_tickets", "replace_clocks"):
+    for name in (
+        "ticket_versions",
+        "event_bodies",
+        "stored_bodies",
+        "insert_events",
+        "ensure_tickets",
+        "update_tickets",
+        "replace_clocks",
+    ):
         timed(queries, name, "database")
     timed(ingest, "parse_body", "serialisation")
     timed(refresh, "parse_event", "serialisation")
