@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slakeeper.store.base import Base, Micros, SerialId
@@ -31,14 +31,10 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
 
+    # GET /api/v1/audit pages newest first by id (the primary key serves it).
     id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
     at: Mapped[int] = mapped_column(Micros)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
-
-    __table_args__ = (
-        # The audit trail newest first (GET /api/v1/audit).
-        Index("ix_audit_log_at", "at"),
-    )

@@ -48,14 +48,22 @@ class TicketRow(Base):
         # the filters severity, tier, channel, status, at_risk and breached ride on it.
         Index("ix_tickets_queue", "is_open", "queue_due", "tier_rank", "created_at", "id"),
         # GET /api/v1/queue?team=…: the same order within a team.
-        Index("ix_tickets_team_queue", "team", "is_open", "queue_due"),
+        Index(
+            "ix_tickets_team_queue", "team", "is_open", "queue_due", "tier_rank", "created_at", "id"
+        ),
         # GET /api/v1/queue?agent=…: the same order within an agent's tickets.
-        Index("ix_tickets_agent_queue", "agent", "is_open", "queue_due"),
+        Index(
+            "ix_tickets_agent_queue",
+            "agent",
+            "is_open",
+            "queue_due",
+            "tier_rank",
+            "created_at",
+            "id",
+        ),
         # The monitor: tickets whose next action is due (`WHERE next_action_at <= :now`).
         Index("ix_tickets_next_action_at", "next_action_at"),
-        # Recompute by configuration version (`WHERE config_version < :current`).
-        Index("ix_tickets_config_version", "config_version"),
-        # Reports and recompute by account.
+        # POST /api/v1/recompute {"account": …}: the account's tickets.
         Index("ix_tickets_account", "account"),
     )
 
