@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/business_time.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/simulate.py --million
+	$(BIN)/python bench/service_ingest.py --workers 2
 
 # Refresh requirements.lock from pyproject.toml's pins (run after changing a pin).
 lock:
