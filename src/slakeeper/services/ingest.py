@@ -120,9 +120,9 @@ def store_bodies(
 ) -> list[IngestResult | SlaError]:
     """Store several bodies in one transaction (steps 2-3), each all or nothing.
 
-    A body whose id conflicts is rolled back to its savepoint and answered with its
-    :class:`ConflictError`; the others commit together (group commit: one transaction,
-    one disk flush and one re-evaluation per ticket for many requests).
+    A body with a conflicting id is answered with its :class:`ConflictError` and none of
+    its events is stored; the others commit together (group commit: one transaction, one
+    disk flush and one re-evaluation per ticket for many requests).
     """
     for attempt in range(3):
         try:
@@ -142,60 +142,65 @@ def _store_group(
     # Every ticket of the group locked up front, in id order: no deadlock between writers.
     locked = sorted(set().union(*(body.tickets for body in bodies)))
     _lock_tickets(connection, locked)
+    known = _Known(
+        queries.stored_bodies(connection, [i.event.id for b in bodies for i in b.incoming])
+    )
     outcomes: list[IngestResult | SlaError] = []
+    rows: list[tuple[Any, ...]] = []
     touched: set[str] = set()
     for body in bodies:
         try:
-            if len(bodies) == 1:
-                fresh, duplicates = _append(connection, body, now)
-            else:
-                with connection.begin_nested():
-                    fresh, duplicates = _append(connection, body, now)
+            fresh = known.fresh(body)
         except ConflictError as exc:
             outcomes.append(exc)
             continue
+        known.accept(fresh)
+        rows += [
+            (i.event.id, i.event.ticket, i.event.type.value, i.event.at, i.body, now, body.source)
+            for i in fresh
+        ]
         tickets = {item.event.ticket for item in fresh}
         touched |= tickets
+        duplicates = body.repeats + len(body.incoming) - len(fresh)
         outcomes.append(IngestResult(len(fresh), duplicates, len(tickets)))
-    if touched:
+    if rows:
+        queries.insert_events(connection, rows)
         refresh_tickets(connection, sorted(touched), now)
     if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
         queries.delete_placeholders(connection, [t for t in locked if t not in touched])
     return outcomes
 
 
-def _append(connection: Connection, body: Body, now: int) -> tuple[list[_Incoming], int]:
-    """Append a body's new events; the new ones and the count of duplicates."""
-    incoming = body.incoming
-    stored = queries.stored_bodies(connection, [item.event.id for item in incoming])
-    fresh: list[_Incoming] = []
-    for item in incoming:
-        text = stored.get(item.event.id)
-        if text is None:
-            fresh.append(item)
-        elif not parse_event(orjson.loads(text)).same_payload(item.event):
-            raise ConflictError(
-                f"event id {item.event.id!r} is already stored with a different payload",
-                path=(item.index, "id"),
-            )
-    duplicates = body.repeats + len(incoming) - len(fresh)
-    if fresh:
-        queries.insert_events(
-            connection,
-            [
-                (
-                    item.event.id,
-                    item.event.ticket,
-                    item.event.type.value,
-                    item.event.at,
-                    item.body,
-                    now,
-                    body.source,
+class _Known:
+    """Events already stored, or accepted earlier in this group, by id."""
+
+    def __init__(self, stored: dict[str, str]) -> None:
+        self.stored = stored
+        self.events: dict[str, Event] = {}
+
+    def get(self, event_id: str) -> Event | None:
+        found = self.events.get(event_id)
+        if found is None and event_id in self.stored:
+            found = self.events[event_id] = parse_event(orjson.loads(self.stored[event_id]))
+        return found
+
+    def fresh(self, body: Body) -> list[_Incoming]:
+        """The body's new events; ConflictError when an id is known with another payload."""
+        fresh = []
+        for item in body.incoming:
+            prior = self.get(item.event.id)
+            if prior is None:
+                fresh.append(item)
+            elif not prior.same_payload(item.event):
+                raise ConflictError(
+                    f"event id {item.event.id!r} is already stored with a different payload",
+                    path=(item.index, "id"),
                 )
-                for item in fresh
-            ],
-        )
-    return fresh, duplicates
+        return fresh
+
+    def accept(self, fresh: list[_Incoming]) -> None:
+        for item in fresh:
+            self.events[item.event.id] = item.event
 
 
 def _lock_tickets(connection: Connection, tickets: Sequence[str]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from slakeeper.core.errors import InputError, NotFoundError
 from slakeeper.services.audit import record
+from slakeeper.store import queries
 from slakeeper.store.auth import ApiToken
 
 __all__ = [
@@ -109,11 +110,7 @@ def authenticate(connection: Connection, token: str) -> Principal | None:
     """The principal of a live token, or None (unknown, revoked or malformed)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = connection.execute(
-        select(ApiToken.name, ApiToken.role, ApiToken.revoked_at).where(
-            ApiToken.digest == _digest(token)
-        )
-    ).first()
-    if row is None or row.revoked_at is not None:
+    row = queries.token_by_digest(connection, _digest(token))
+    if row is None or row[2] is not None:
         return None
-    return Principal(row.name, Role(row.role))
+    return Principal(row[0], Role(row[1]))

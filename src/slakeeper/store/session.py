@@ -27,7 +27,7 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = engine.execution_options(slakeeper_write=True)
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._lookup = engine.execution_options(slakeeper_lookup=True)
         # SQLite has one writer at a time. Writers queue on a lock rather than in SQLite's
         # busy handler, which sleeps and retries (up to 100 ms a time) and starves
         # throughput when several write at once: threads of a process on a mutex, processes
@@ -56,7 +56,7 @@ class Database:
         The token check on every request is one indexed SELECT; BEGIN and ROLLBACK around
         it would triple its round trips.
         """
-        with self._autocommit.connect() as connection:
+        with self._lookup.connect() as connection:
             yield connection
 
     def dispose(self) -> None:
@@ -140,8 +140,8 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         options = connection.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            return  # Database.lookup: one statement, no transaction
+        if options.get("slakeeper_lookup"):
+            return  # Database.lookup: one statement, in the driver's own autocommit
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("slakeeper_write") else "BEGIN")
 
     return engine
