@@ -1,0 +1,148 @@
+"""``slakeeper plan``: Erlang C, arrival forecasts, staffing plans and shifts (docs/planning.md).
+
+A Typer sub-app registered by :mod:`slakeeper.cli`. Commands parse their options and call
+the framework-free :mod:`slakeeper.planning` package; numpy, pandas-free forecasting,
+matplotlib and OR-Tools are imported inside the commands so ``slakeeper`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+plan_app = typer.Typer(
+    help="Staffing: exact Erlang C, forecasts from history, plans checked by simulation.",
+    no_args_is_help=True,
+)
+
+
+def _reports_errors(command: Any) -> Any:
+    """The CLI's error handling (exit 2, one line per problem), looked up when called.
+
+    Imported at call time: :mod:`slakeeper.cli` imports this module to register it.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from slakeeper.cli import reports_errors
+
+        return reports_errors(command)(*args, **kwargs)
+
+    return wrapper
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@plan_app.command("erlang")
+@_reports_errors
+def erlang_command(
+    arrivals: Annotated[
+        str | None, typer.Option("--arrivals", help="Arrivals per interval.")
+    ] = None,
+    interval: Annotated[
+        str | None, typer.Option("--interval", help="Interval length: 30m, 1h or seconds.")
+    ] = None,
+    aht: Annotated[str | None, typer.Option("--aht", help="Average handling time.")] = None,
+    answer_within: Annotated[
+        str | None, typer.Option("--answer-within", help="Service-level answer time.")
+    ] = None,
+    service_level: Annotated[
+        str | None, typer.Option("--service-level", help="Target share, 0.8 or 80%.")
+    ] = None,
+    agents: Annotated[
+        str | None, typer.Option("--agents", help="Scheduled agents: compute the figures.")
+    ] = None,
+    max_occupancy: Annotated[
+        str | None, typer.Option("--max-occupancy", help="Highest occupancy allowed (share).")
+    ] = None,
+    shrinkage: Annotated[
+        str | None, typer.Option("--shrinkage", help="Share of scheduled time not handling.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Read JSONL cases (stdin or FILE), write JSONL.")
+    ] = False,
+    file: Annotated[
+        Path | None, typer.Argument(help="With --batch: the JSONL file (default stdin).")
+    ] = None,
+) -> None:
+    """Erlang C: least agents for a service-level target, or the figures for given agents."""
+    from slakeeper.planning.requests import answer_requests, parse_request, result_json
+
+    if batch:
+        _erlang_batch(file)
+        return
+    if file is not None:
+        raise _fail(f"unexpected argument {str(file)!r} (only --batch reads a file)")
+    if output not in ("table", "json"):
+        raise _fail(f"--format: expected table or json, got {output!r}")
+    values = {
+        "arrivals": arrivals,
+        "interval_seconds": interval,
+        "aht_seconds": aht,
+        "answer_within_seconds": answer_within,
+        "service_level": service_level,
+        "agents": agents,
+        "max_occupancy": max_occupancy,
+        "shrinkage": shrinkage,
+    }
+    given = {key: value for key, value in values.items() if value is not None}
+    names = {key: "--" + key.removesuffix("_seconds").replace("_", "-") for key in values}
+    names["interval_seconds"] = "--interval"
+    result = answer_requests([parse_request(given, names)])[0]
+    if output == "json":
+        typer.echo(result_json(result))
+    else:
+        _print_erlang_table(result)
+
+
+def _erlang_batch(file: Path | None) -> None:
+    """Check every line first (all problems, nothing written), then solve and write."""
+    import json
+
+    from slakeeper.core.errors import SlaError
+    from slakeeper.planning.requests import answer_requests, parse_request, result_json
+
+    try:
+        stream = sys.stdin if file is None else open(file, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    with stream:
+        lines = list(stream)
+    requests, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            values = json.loads(line)
+            if not isinstance(values, dict):
+                raise ValueError("expected a JSON object")
+            requests.append(parse_request(values))
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: invalid JSON: {exc.msg}")
+        except (SlaError, ValueError) as exc:
+            problems.append(f"line {number}: {exc}")
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+    sys.stdout.write("".join(result_json(r) + "\n" for r in answer_requests(requests)))
+
+
+def _print_erlang_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from slakeeper.planning.requests import number_text
+
+    table = Table("figure", "value")
+    for key, value in result.items():
+        table.add_row(key, number_text(value))
+    Console().print(table)
