@@ -20,7 +20,14 @@ from slakeeper.core.durations import parse_duration
 from slakeeper.core.errors import InputError, SlaError
 from slakeeper.planning import erlang
 
-__all__ = ["FIELDS", "ErlangRequest", "answer_requests", "number_text", "parse_request", "result_json"]
+__all__ = [
+    "FIELDS",
+    "ErlangRequest",
+    "answer_requests",
+    "number_text",
+    "parse_request",
+    "result_json",
+]
 
 FIELDS = (
     "arrivals",
@@ -131,7 +138,9 @@ def _share(value: Any, field: str, *, zero: bool = True, top: bool = True) -> fl
     return share
 
 
-def _optional_share(values: dict[str, Any], key: str, named: Any, *, open_top: bool) -> float | None:
+def _optional_share(
+    values: dict[str, Any], key: str, named: Any, *, open_top: bool
+) -> float | None:
     value = values.get(key)
     if value is None:
         return None
@@ -176,7 +185,9 @@ def answer_requests(requests: list[ErlangRequest]) -> list[dict[str, float | int
 
 def _columns(cases: list[ErlangRequest]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     load = erlang.offered_load(
-        [r.arrivals for r in cases], [r.interval_seconds for r in cases], [r.aht_seconds for r in cases]
+        [r.arrivals for r in cases],
+        [r.interval_seconds for r in cases],
+        [r.aht_seconds for r in cases],
     )
     aht = np.array([r.aht_seconds for r in cases])
     within = np.array([r.answer_within_seconds for r in cases])
