@@ -146,3 +146,88 @@ def _print_erlang_table(result: dict[str, Any]) -> None:
     for key, value in result.items():
         table.add_row(key, number_text(value))
     Console().print(table)
+
+
+_FROM_DB_HELP = "Read the history from the service's store (needs the service store)."
+
+
+def _no_store() -> typer.Exit:
+    """--from-db needs the service's store, which this build of the planner does not read yet."""
+    return _fail(
+        "--from-db: reading the history from the service store is not available yet; "
+        "export the events (JSONL) and pass --events FILE"
+    )
+
+
+@plan_app.command("forecast")
+@_reports_errors
+def forecast_command(
+    events: Annotated[
+        Path | None, typer.Option("--events", help="History: JSONL event log.")
+    ] = None,
+    from_db: Annotated[bool, typer.Option("--from-db", help=_FROM_DB_HELP)] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Group by team, channel or team,channel.")
+    ] = None,
+    slot: Annotated[str, typer.Option("--slot", help="Slot length: 30m or 1h.")] = "30m",
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Zone of the slots' wall time.")
+    ] = "UTC",
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Configuration: its calendars' holidays.")
+    ] = None,
+    backtest_weeks: Annotated[
+        int, typer.Option("--backtest-weeks", min=0, help="Last weeks held out to test.")
+    ] = 4,
+    level: Annotated[
+        float, typer.Option("--level", help="Interval level: 0.8, 0.9 or 0.95.")
+    ] = 0.8,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Forecast arrivals per slot of the next week from history, backtested against naive."""
+    from slakeeper.planning.forecast import SlotGrid
+    from slakeeper.planning.output import forecast_csv, forecast_json, print_forecast
+    from slakeeper.services.planning import forecast_history, parse_by, parse_slot
+
+    if from_db:
+        raise _no_store()
+    if events is None:
+        raise _fail("--events: give the history as a JSONL event file")
+    if output not in ("table", "csv", "json"):
+        raise _fail(f"--format: expected table, csv or json, got {output!r}")
+    if level not in (0.8, 0.9, 0.95):
+        raise _fail(f"--level: expected 0.8, 0.9 or 0.95, got {level}")
+    grid = SlotGrid(_zone(timezone), parse_slot(slot))
+    result = forecast_history(
+        events,
+        grid=grid,
+        by=parse_by(by),
+        config=_config(config),
+        backtest_weeks=backtest_weeks,
+        level=level,
+    )
+    if output == "csv":
+        sys.stdout.write(forecast_csv(result))
+    elif output == "json":
+        sys.stdout.write(forecast_json(result))
+    else:
+        print_forecast(result)
+
+
+def _zone(name: str) -> str:
+    from slakeeper.core.errors import InputError, SlaError
+    from slakeeper.core.zones import load_zone
+
+    try:
+        load_zone(name)
+    except SlaError as exc:
+        raise InputError(exc.message, path=("--timezone",)) from None
+    return name
+
+
+def _config(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from slakeeper.config import load_config
+
+    return load_config(path)
