@@ -231,3 +231,114 @@ def _config(path: Path | None) -> Any:
     from slakeeper.config import load_config
 
     return load_config(path)
+
+
+@plan_app.command("staffing")
+@_reports_errors
+def staffing_command(
+    config: Annotated[Path, typer.Option("--config", help="Configuration (policies, calendars).")],
+    target: Annotated[
+        str, typer.Option("--target", help="e.g. 'first_response 90% within target'.")
+    ],
+    events: Annotated[
+        Path | None, typer.Option("--events", help="History: JSONL event log.")
+    ] = None,
+    from_db: Annotated[bool, typer.Option("--from-db", help=_FROM_DB_HELP)] = False,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Team to plan (default: the intake team).")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Organisation to simulate (default: shipped).")
+    ] = None,
+    slot: Annotated[str, typer.Option("--slot", help="Slot length: 30m or 1h.")] = "30m",
+    timezone: Annotated[str, typer.Option("--timezone", help="Zone of the slots.")] = "UTC",
+    aht: Annotated[
+        str | None, typer.Option("--aht", help="Handling time (default: from history).")
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Weeks simulated per check.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Most simulations.")] = 30,
+    shifts: Annotated[
+        Path | None, typer.Option("--shifts", help="Allowed shifts (YAML): fit whole shifts.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for staffing.csv, .png and .html.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table or csv (stdout).")] = "table",
+) -> None:
+    """Staff each slot: Erlang C from the forecast, checked and adjusted by simulation."""
+    from slakeeper.core.durations import parse_duration
+    from slakeeper.planning.forecast import SlotGrid
+    from slakeeper.planning.staffing import parse_target
+    from slakeeper.services.planning import parse_slot
+    from slakeeper.services.staffing import plan_staffing
+    from slakeeper.simulation.scenario import load_scenario
+
+    if from_db:
+        raise _no_store()
+    if events is None:
+        raise _fail("--events: give the history as a JSONL event file")
+    if output not in ("table", "csv"):
+        raise _fail(f"--format: expected table or csv, got {output!r}")
+    goal = parse_target(target)
+    grid = SlotGrid(_zone(timezone), parse_slot(slot))
+    handling = None if aht is None else parse_duration(aht) / 1e6
+    if handling is not None and handling <= 0:
+        raise _fail("--aht: must be positive")
+    rules = _shift_rules(shifts, team, grid) if shifts is not None else None
+    plan = plan_staffing(
+        config=_config(config),
+        events=events,
+        target=goal,
+        grid=grid,
+        scenario=load_scenario(scenario),
+        team=team,
+        aht_seconds=handling,
+        weeks=weeks,
+        seed=seed,
+        max_rounds=rounds,
+    )
+    fitted = None
+    if rules is not None:
+        from slakeeper.planning.shifts import fit_shifts
+
+        fitted = fit_shifts(plan.planned, rules(plan.team), grid.slot_minutes)
+    _write_plan(plan, fitted, out, output)
+
+
+def _shift_rules(path: Path, team: str | None, grid: Any) -> Any:
+    """Read the shifts file now (errors before the long run); rules per team on demand."""
+    from slakeeper.config.documents import read_document
+    from slakeeper.core.errors import InputError
+    from slakeeper.planning.shifts import parse_shift_rules
+
+    document = read_document(path).data
+    if isinstance(document, dict) and document.get("timezone") not in (None, grid.timezone):
+        raise InputError(
+            f"the shifts are in {document['timezone']}, the plan in {grid.timezone}: "
+            "pass --timezone to match",
+            path=("timezone",),
+        )
+
+    def rules(name: str) -> Any:
+        return parse_shift_rules(document, name, grid.slot_minutes)[0]
+
+    if team is not None:
+        rules(team)
+    return rules
+
+
+def _write_plan(plan: Any, fitted: Any, out: Path | None, output: str) -> None:
+    from slakeeper.planning.report import plan_csv, plan_html, plan_png, print_plan
+
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "staffing.csv").write_text(plan_csv(plan, fitted))
+        (out / "staffing.html").write_text(plan_html(plan, fitted))
+        plan_png(plan, out / "staffing.png")
+    if output == "csv":
+        sys.stdout.write(plan_csv(plan, fitted))
+    else:
+        print_plan(plan, fitted)
+    if not plan.meets_target:
+        typer.echo("warning: no plan met the target in every slot within --rounds", err=True)

@@ -1,0 +1,284 @@
+"""The staffing plan: Erlang C per slot from forecast arrivals, checked and adjusted by
+simulating the organisation on its business calendars (docs/planning.md).
+
+1. Forecast the team's tickets per slot (:mod:`slakeeper.services.planning`); work per
+   slot = tickets × agent touches per ticket; handling time from history (or given).
+2. Erlang C per slot for the target, over the mix of SLA targets the history's clocks had.
+3. Simulate the forecast week (after a warm-up) with that head count per slot, evaluate
+   the history with the core, and take each slot's attainment (clocks started in it).
+4. Add an agent where a missed clock fell due; then try one fewer where every slot still
+   meets the target, keeping the cut only where it holds. The plan returned is the one
+   with the fewest agent-hours whose own simulation met the target in every slot.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from slakeeper.core.clocks import ClockStatus
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.errors import InputError
+from slakeeper.core.evaluation import Diagnostic, evaluate
+from slakeeper.core.zones import load_zone
+from slakeeper.planning.forecast import SlotGrid
+from slakeeper.planning.history import History, read_history
+from slakeeper.planning.staffing import Target, mixed_required_agents, slot_attainment
+from slakeeper.services.evaluations import read_events
+from slakeeper.services.planning import forecast_history
+from slakeeper.simulation.planned import PlannedArrivals, with_plan
+from slakeeper.simulation.scenario import Scenario
+
+__all__ = ["Simulated", "StaffingPlan", "plan_staffing", "simulate_plan"]
+
+US = 1_000_000
+DAY_US = 86_400 * US
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One simulation of a plan: attainment and decided clocks per slot, and where misses fell due."""
+
+    attainment: npt.NDArray[np.float64]
+    decided: npt.NDArray[np.int64]
+    miss_due: list[list[int]]  # per slot of start: the slots where its missed clocks fell due
+
+    def failing(self, share: float) -> npt.NDArray[np.int64]:
+        """Slots whose attainment is below ``share``."""
+        return np.flatnonzero(self.attainment < share - 1e-12)
+
+
+@dataclass
+class StaffingPlan:
+    """The plan and how it was reached."""
+
+    grid: SlotGrid
+    team: str
+    target: Target
+    week_start: date
+    tickets: npt.NDArray[np.float64]  # forecast per slot
+    work: npt.NDArray[np.float64]  # agent touches per slot
+    aht_seconds: float
+    aht_source: str
+    answer_mix: list[tuple[float, float]]  # (seconds, weight)
+    erlang: npt.NDArray[np.int64]
+    planned: npt.NDArray[np.int64]
+    simulated: Simulated
+    erlang_simulated: Simulated
+    rounds: list[tuple[int, float, int]] = field(default_factory=list)  # (round, hours, failing)
+
+    def agent_hours(self, counts: npt.NDArray[np.int64]) -> float:
+        """Agent-hours of a head count per slot over one week."""
+        return float(counts.sum()) * self.grid.slot_minutes / 60
+
+    @property
+    def meets_target(self) -> bool:
+        """True when the plan's simulation met the target in every slot."""
+        return self.simulated.failing(self.target.share).size == 0
+
+
+@dataclass(frozen=True)
+class _Setup:
+    scenario: Scenario
+    config: Configuration
+    grid: SlotGrid
+    team: str
+    target: Target
+    rates: npt.NDArray[np.float64]
+    start: int  # the forecast week's first instant (UTC µs)
+    weeks: int
+    warmup_days: float
+    seed: int
+
+
+def simulate_plan(setup: _Setup, counts: npt.NDArray[np.int64]) -> Simulated:
+    """Simulate the warm-up and the plan's weeks; attainment of the target's clocks per slot."""
+    grid = setup.grid
+    scenario = with_plan(
+        setup.scenario,
+        setup.team,
+        [int(n) for n in counts],
+        slot_minutes=grid.slot_minutes,
+        timezone=grid.timezone,
+    )
+    buffer = io.BytesIO()
+    begin = setup.start - int(setup.warmup_days * DAY_US)
+    end = setup.start + setup.weeks * 7 * DAY_US
+    simulator = PlannedArrivals(
+        scenario,
+        rates=setup.rates,
+        slot_minutes=grid.slot_minutes,
+        timezone=grid.timezone,
+        days=(end - begin) / DAY_US,
+        seed=setup.seed,
+        write=buffer.write,
+        start=begin,
+        config=setup.config,
+    )
+    simulator.run()
+    diagnostics: list[Diagnostic] = []
+    events = list(read_events(buffer.getvalue().splitlines(), diagnostics))
+    return _attainment(setup, evaluate(events, setup.config, end).tickets, end)
+
+
+def _attainment(setup: _Setup, tickets: list, end: int) -> Simulated:  # type: ignore[type-arg]
+    starts, met, due = [], [], []
+    within = setup.target.within_seconds
+    for result in tickets:
+        for cycle in result.cycles:
+            if cycle.metric != setup.target.metric or not setup.start <= cycle.started_at < end:
+                continue
+            status = cycle.status
+            if within is not None:
+                done = cycle.fulfilled_at
+                ok = done is not None and done - cycle.started_at <= within * US
+                late = cycle.started_at + int(within * US)
+                if not ok and done is None and late >= end:
+                    continue  # still open and not yet late: undecided
+                starts.append(cycle.started_at)
+                met.append(ok)
+                due.append(late)
+            elif status in (ClockStatus.MET, ClockStatus.BREACHED):
+                starts.append(cycle.started_at)
+                met.append(status == ClockStatus.MET)
+                due.append(cycle.breached_at or cycle.started_at)
+    grid = setup.grid
+    start_slots = grid.locate(np.asarray(starts, np.int64))[1] if starts else np.zeros(0, np.int64)
+    due_slots = grid.locate(np.asarray(due, np.int64))[1] if due else np.zeros(0, np.int64)
+    flags = np.asarray(met, bool)
+    share, decided = slot_attainment(start_slots, flags, grid.per_week)
+    miss_due: list[list[int]] = [[] for _ in range(grid.per_week)]
+    for slot, due_slot, ok in zip(start_slots, due_slots, flags, strict=True):
+        if not ok:
+            miss_due[int(slot)].append(int(due_slot))
+    return Simulated(share, decided, miss_due)
+
+
+def plan_staffing(
+    *,
+    config: Configuration,
+    events: str | Path,
+    target: Target,
+    grid: SlotGrid,
+    scenario: Scenario,
+    team: str | None = None,
+    aht_seconds: float | None = None,
+    weeks: int = 1,
+    warmup_days: float = 2.0,
+    seed: int = 1,
+    max_rounds: int = 30,
+) -> StaffingPlan:
+    """Forecast, size by Erlang C, then simulate and adjust (see the module docstring)."""
+    history = read_history(events)
+    team = team or _intake_team(history)
+    if team not in scenario.model.teams:
+        raise InputError(f"the scenario has no team {team!r}", path=("--team",))
+    week = forecast_history(history, grid=grid, by=("team",), config=config, backtest_weeks=0)
+    found = [g for g in week.groups if g.key == (team,)]
+    if not found:
+        raise InputError(f"no ticket of the history was created in team {team!r}", path=("--team",))
+    tickets = found[0].forecast.mean
+    aht, source = _aht(history, scenario, team, aht_seconds)
+    work = tickets * history.touches_per_ticket(team)
+    load = work * aht / (grid.slot_minutes * 60)
+    mix = _answer_mix(events, config, target, history)
+    erlang_plan = mixed_required_agents(
+        load, aht, [s for s, _ in mix], [w for _, w in mix], target.share
+    )
+    zone = load_zone(grid.timezone)
+    start = int(datetime(*week.week_start.timetuple()[:3], tzinfo=zone).timestamp()) * US
+    setup = _Setup(scenario, config, grid, team, target, tickets, start, weeks, warmup_days, seed)
+    first = simulate_plan(setup, erlang_plan)
+    plan = StaffingPlan(
+        grid, team, target, week.week_start, tickets, work, aht, source, mix,
+        erlang_plan, erlang_plan.copy(), first, first,
+    )  # fmt: skip
+    _adjust(plan, setup, max_rounds)
+    return plan
+
+
+def _intake_team(history: History) -> str:
+    teams, counts = np.unique(np.asarray(history.team), return_counts=True)
+    return str(teams[int(np.argmax(counts))])
+
+
+def _aht(
+    history: History, scenario: Scenario, team: str, given: float | None
+) -> tuple[float, str]:
+    if given is not None:
+        return given, "given"
+    estimated = history.handling_seconds(team)
+    if estimated is not None:
+        return estimated, "history"
+    spec = scenario.model.teams[team].handling
+    return spec.median_minutes * 60 * float(np.exp(spec.sigma**2 / 2)), "scenario"
+
+
+def _answer_mix(
+    events: str | Path, config: Configuration, target: Target, history: History
+) -> list[tuple[float, float]]:
+    """The SLA targets (seconds) of the metric's clocks in the history's last two weeks."""
+    if target.within_seconds is not None:
+        return [(target.within_seconds, 1.0)]
+    cutoff = history.end - 14 * DAY_US
+    diagnostics: list[Diagnostic] = []
+    with open(events, "rb") as file:
+        recent = [e for e in read_events(file, diagnostics) if e.at >= cutoff]
+    created = {e.ticket for e in recent if e.type == "created"}
+    tickets = evaluate([e for e in recent if e.ticket in created], config, history.end).tickets
+    targets: dict[float, int] = {}
+    for result in tickets:
+        for cycle in result.cycles:
+            if cycle.metric == target.metric:
+                seconds = cycle.target.sla / US
+                targets[seconds] = targets.get(seconds, 0) + 1
+    if not targets:
+        raise InputError(f"no {target.metric} clock in the history under this configuration")
+    return sorted((s, float(n)) for s, n in targets.items())
+
+
+def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
+    """Repair misses, then trim slack; keep the cheapest plan that met the target."""
+    share = plan.target.share
+    counts, result = plan.planned.copy(), plan.simulated
+    best: tuple[float, npt.NDArray[np.int64], Simulated] | None = None
+    frozen = np.zeros(counts.size, bool)
+    for round_number in range(1, max_rounds + 1):
+        failing = result.failing(share)
+        plan.rounds.append((round_number, plan.agent_hours(counts), int(failing.size)))
+        if failing.size:
+            for slot in failing:  # one more agent where its missed clocks fell due
+                for due in set(result.miss_due[slot]) or {int(slot)}:
+                    counts[due] += 1
+        else:
+            hours = plan.agent_hours(counts)
+            if best is None or hours < best[0]:
+                best = (hours, counts.copy(), result)
+            cut = _slack(result, counts, frozen, share)
+            if not cut.size:
+                break
+            trial = counts.copy()
+            trial[cut] -= 1
+            outcome = simulate_plan(setup, trial)
+            broken = {d for s in outcome.failing(share) for d in outcome.miss_due[s]}
+            frozen[list(broken & set(cut.tolist()))] = True
+            counts, result = trial, outcome
+            continue
+        result = simulate_plan(setup, counts)
+    if best is not None:
+        plan.planned, plan.simulated = best[1], best[2]
+    else:
+        plan.planned, plan.simulated = counts, result
+
+
+def _slack(
+    result: Simulated, counts: npt.NDArray[np.int64], frozen: npt.NDArray[np.bool_], share: float
+) -> npt.NDArray[np.int64]:
+    """Slots that may lose an agent: staffed, not frozen, and with room above the target."""
+    room = result.attainment - share >= 1.0 / np.maximum(result.decided, 1)
+    return np.flatnonzero((counts > 0) & ~frozen & (room | (result.decided == 0)))
