@@ -127,8 +127,9 @@ def required_agents(
     """The least ``N`` with service level >= ``target`` and occupancy <= ``max_occupancy``.
 
     ``target`` must be below 1 and ``max_occupancy`` above 0; a load of 0 needs 0 agents.
-    The search runs upward from one agent for every case at once; a case leaves the
-    working set as soon as it is answered, so the cost is the sum of the answers.
+    No ``N`` below ``n0 = max(⌊A⌋ + 1, ⌈A / max_occupancy⌉)`` can qualify (unstable or too
+    busy), so each case starts there with ``B(n0)`` summed directly (below), then steps
+    the recursion upward, all cases at once, each leaving as soon as it is answered.
     """
     arrays = np.broadcast_arrays(
         np.asarray(load, float),
@@ -141,22 +142,45 @@ def required_agents(
     a, aht, within, goal, occ = (np.ravel(x) for x in arrays)
     answer = np.zeros(a.size, np.int64)
     active = np.flatnonzero(a > 0)
-    b = np.ones(active.size)
-    n = 0
+    la = a[active]
+    n = np.maximum(np.floor(la) + 1, np.ceil(la / occ[active] * (1 - _EPS)))
+    b = _erlang_b_at(la, n)
+    ratio, need = within[active] / aht[active], 1.0 - goal[active]
     while active.size:
-        n += 1
-        la = a[active]
-        b = la * b / (n + la * b)
-        if n <= la.min():  # nobody can be stable yet: only the recursion advances
-            continue
-        c = _c_from_b(la, np.full(la.shape, float(n)), b)
-        sl = _sl_from_c(la, np.full(la.shape, float(n)), c, aht[active], within[active])
-        done = (n > la) & (sl >= goal[active]) & (la <= occ[active] * n * (1 + _EPS))
+        # Every n here exceeds the load: C and the service level need no guard.
+        wait = n * b / (n - la * (1.0 - b))
+        done = wait * np.exp((la - n) * ratio) <= need
         if done.any():
-            answer[active[done]] = n
+            answer[active[done]] = n[done]
             keep = ~done
-            active, b = active[keep], b[keep]
+            active, la, n, b = active[keep], la[keep], n[keep], b[keep]
+            ratio, need = ratio[keep], need[keep]
+        n = n + 1
+        b = la * b / (n + la * b)
     return answer.reshape(shape)
+
+
+def _erlang_b_at(load: FloatArray, agents: FloatArray) -> FloatArray:
+    """``B(N)`` directly, for ``N`` just above the load: ``1/B = Σ_j Π_{i<j} (N − i)/A``.
+
+    The terms fall like ``exp(−j²/2A)`` once ``N − j < A``, so ``9√A + 10`` of them reach
+    far below one ulp of the sum. Cases are taken in groups of similar load, each summed
+    over only as many terms as its largest load needs.
+    """
+    out = np.empty(load.size)
+    order = np.argsort(load)
+    for group in np.array_split(order, max(1, min(48, load.size // 128))):
+        if group.size == 0:
+            continue
+        a, n = load[group], agents[group]
+        terms = int(min(n.max(), np.ceil(9 * np.sqrt(a.max())) + 10 + (n - a).max()))
+        j = np.arange(terms, dtype=float)
+        factors = (n[:, None] - j[None, :]) / a[:, None]  # (N − i) / A for i = 0, 1, …
+        factors = np.where(j[None, :] < n[:, None], factors, 0.0)
+        # Partial products fall from at most N/A (only the first can exceed 1): no overflow.
+        total = 1.0 + np.cumprod(factors, axis=1).sum(axis=1)
+        out[group] = 1.0 / total
+    return out
 
 
 def agents_after_shrinkage(productive: npt.ArrayLike, shrinkage: npt.ArrayLike) -> IntArray:
