@@ -47,8 +47,9 @@ def erlang_bench(count: int = 10_000, seed: int = 1) -> None:
         ours_s = min(ours_s, time.perf_counter() - began)
         began = time.perf_counter()
         theirs = [
-            ErlangC(transactions=a, aht=h / 60, asa=w / 60, interval=interval / 60)
-            .required_positions(t)["raw_positions"]
+            ErlangC(
+                transactions=a, aht=h / 60, asa=w / 60, interval=interval / 60
+            ).required_positions(t)["raw_positions"]
             for a, h, w, t in zip(arrivals, aht, within, target, strict=True)
         ]
         theirs_s = min(theirs_s, time.perf_counter() - began)
@@ -62,9 +63,11 @@ def erlang_bench(count: int = 10_000, seed: int = 1) -> None:
     ratio = theirs_s / ours_s
     print(f"Erlang C, {count:,} cases (loads 0.1-1,000 erlangs, targets 50-99%)")
     print(f"  slakeeper (one vectorised call)  {ours_s * 1000:9.1f} ms   off: {ours_off}")
-    print(f"  pyworkforce (case by case)       {theirs_s * 1000:9.1f} ms   off: {theirs_off} "
-          f"({theirs_off / count:.1%}; all above the least count: "
-          f"{bool(np.all(np.asarray(theirs)[np.asarray(theirs) != exact] > exact[np.asarray(theirs) != exact]))})")
+    print(
+        f"  pyworkforce (case by case)       {theirs_s * 1000:9.1f} ms   off: {theirs_off} "
+        f"({theirs_off / count:.1%}; all above the least count: "
+        f"{bool(np.all(np.asarray(theirs)[np.asarray(theirs) != exact] > exact[np.asarray(theirs) != exact]))})"
+    )
     print(f"  exhaustive reference             {check_s * 1000:9.1f} ms")
     verdict = "PASS" if ratio >= 100 and ours_off == 0 else "FAIL"
     print(f"  speed-up {ratio:,.0f}x   target: >= 100x and 0 off   {verdict}")
@@ -98,10 +101,12 @@ def staffing_bench(days: int = 56) -> None:
         elapsed = time.perf_counter() - began
     failing = plan.simulated.failing(plan.target.share).size
     print(f"Staffing plan, tier1, 336 slots, {days}-day history, {len(plan.rounds)} simulations")
-    print(f"  Erlang C {plan.agent_hours(plan.erlang):.1f} agent-hours "
-          f"({plan.erlang_simulated.failing(0.9).size} slots missing in simulation); "
-          f"plan {plan.agent_hours(plan.planned):.1f} agent-hours, {failing} slots missing, "
-          f"lowest attainment {plan.simulated.attainment.min():.1%}")
+    print(
+        f"  Erlang C {plan.agent_hours(plan.erlang):.1f} agent-hours "
+        f"({plan.erlang_simulated.failing(0.9).size} slots missing in simulation); "
+        f"plan {plan.agent_hours(plan.planned):.1f} agent-hours, {failing} slots missing, "
+        f"lowest attainment {plan.simulated.attainment.min():.1%}"
+    )
     verdict = "PASS" if elapsed < 60 and failing == 0 else "FAIL"
     print(f"  {elapsed:.1f} s   target: < 60 s, every slot meeting the target   {verdict}")
 

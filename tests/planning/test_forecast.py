@@ -10,13 +10,21 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from slakeeper.planning.forecast import SlotGrid, backtest, fit_forecast, holiday_matrix, weekly_counts
+from slakeeper.planning.forecast import (
+    SlotGrid,
+    backtest,
+    fit_forecast,
+    holiday_matrix,
+    weekly_counts,
+)
 
 GRID = SlotGrid("UTC", 60)
 MONDAY = date(2026, 1, 5).toordinal()
 
 
-def synthetic(weeks: int, *, holidays: set[date] = frozenset(), seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def synthetic(
+    weeks: int, *, holidays: set[date] = frozenset(), seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson arrivals: office-hours profile, +2% a week, half volume on holidays."""
     rng = np.random.default_rng(seed)
     hour = np.arange(168) % 24
@@ -64,7 +72,9 @@ def test_slots_follow_local_wall_time_across_a_dst_change() -> None:
     summer = int(np.datetime64("2026-03-30T07:00:00").astype("datetime64[us]").astype(np.int64))
     _, slots = grid.locate(np.array([winter, summer], np.int64))
     assert slots.tolist() == [18, 18]
-    counts = weekly_counts(grid, np.array([winter, summer], np.int64), date(2026, 3, 23).toordinal(), 2)
+    counts = weekly_counts(
+        grid, np.array([winter, summer], np.int64), date(2026, 3, 23).toordinal(), 2
+    )
     assert counts[0, 18] == 1 and counts[1, 18] == 1 and counts.sum() == 2
 
 
@@ -75,18 +85,44 @@ def test_cli_forecast_json_and_from_db_needs_the_store(tmp_path) -> None:  # typ
     for number in range(1500):
         at = start + np.timedelta64(int(rng.uniform(0, 35 * 86400)), "s")
         team = "tier1" if number % 3 else "billing"
-        lines.append(json.dumps({"id": f"e{number}", "ticket": f"T{number}", "type": "created", "at": f"{at}Z", "team": team, "channel": "email", "severity": "P3"}))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"e{number}",
+                    "ticket": f"T{number}",
+                    "type": "created",
+                    "at": f"{at}Z",
+                    "team": team,
+                    "channel": "email",
+                    "severity": "P3",
+                }
+            )
+        )
     events = tmp_path / "events.jsonl"
     events.write_text("\n".join(lines) + "\n")
     command = [sys.executable, "-m", "slakeeper.cli", "plan", "forecast", "--events", str(events)]
-    result = subprocess.run([*command, "--by", "team", "--slot", "1h", "--format", "json"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [*command, "--by", "team", "--slot", "1h", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert [g["key"] for g in document["groups"]] == [{"team": "billing"}, {"team": "tier1"}]
     assert len(document["groups"][0]["mean"]) == 168
     assert document["groups"][1]["backtest"]["naive_mae"] > 0
     assert document["week_start"] == (date(2026, 1, 5) + timedelta(weeks=4)).isoformat()
-    bad = subprocess.run([*command, "--by", "severity"], capture_output=True, text=True, check=False)
-    assert bad.returncode == 2 and bad.stderr == "error: --by: unknown key 'severity' (expected team, channel)\n"
-    store = subprocess.run([*command[:-2], "--from-db"], capture_output=True, text=True, check=False)
-    assert store.returncode == 2 and "service store" in store.stderr and store.stderr.count("\n") == 1
+    bad = subprocess.run(
+        [*command, "--by", "severity"], capture_output=True, text=True, check=False
+    )
+    assert (
+        bad.returncode == 2
+        and bad.stderr == "error: --by: unknown key 'severity' (expected team, channel)\n"
+    )
+    store = subprocess.run(
+        [*command[:-2], "--from-db"], capture_output=True, text=True, check=False
+    )
+    assert (
+        store.returncode == 2 and "service store" in store.stderr and store.stderr.count("\n") == 1
+    )

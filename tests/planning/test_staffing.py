@@ -87,7 +87,15 @@ def _week_start(plan) -> int:  # type: ignore[no-untyped-def]
 
 def test_shifts_cover_the_requirement_with_the_fewest_agent_hours() -> None:
     rules, _ = parse_shift_rules(
-        {"teams": {"t": {"lengths": ["4h", "2h"], "starts": ["00:00", "02:00", "04:00", "06:00"], "days": ["mon"]}}},
+        {
+            "teams": {
+                "t": {
+                    "lengths": ["4h", "2h"],
+                    "starts": ["00:00", "02:00", "04:00", "06:00"],
+                    "days": ["mon"],
+                }
+            }
+        },
         "t",
         60,
     )
@@ -101,7 +109,8 @@ def test_shifts_cover_the_requirement_with_the_fewest_agent_hours() -> None:
         sum(k * n for k, (_, n) in zip(ks, choices, strict=True))
         for ks in itertools.product(range(4), repeat=len(choices))
         if all(
-            sum(k for k, (s, n) in zip(ks, choices, strict=True) if s <= h < s + n) >= requirement[h]
+            sum(k for k, (s, n) in zip(ks, choices, strict=True) if s <= h < s + n)
+            >= requirement[h]
             for h in range(8)
         )
     )
@@ -117,8 +126,23 @@ def test_shift_file_errors_name_the_key() -> None:
 
 def test_cli_staffing_writes_csv_png_html_and_rejects_a_bad_target(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path, scenario = history
-    base = [sys.executable, "-m", "slakeeper.cli", "plan", "staffing", "--config", str(scenario.config_path), "--events", str(path)]
-    bad = subprocess.run([*base, "--target", "first_response ninety within target"], capture_output=True, text=True, check=False)
+    base = [
+        sys.executable,
+        "-m",
+        "slakeeper.cli",
+        "plan",
+        "staffing",
+        "--config",
+        str(scenario.config_path),
+        "--events",
+        str(path),
+    ]
+    bad = subprocess.run(
+        [*base, "--target", "first_response ninety within target"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: --target: expected e.g.") and bad.stderr.count("\n") == 1
     scenario_file = tmp_path / "small.yaml"

@@ -87,8 +87,17 @@ def print_forecast(result: Any) -> None:
         f"Forecast for the week of {result.week_start} ({result.grid.timezone}, "
         f"{result.grid.slot_minutes}-minute slots) from {result.history_weeks} full weeks"
     )
-    table = Table("group", "week", "trend/wk", "holiday x", "MAE", "naive MAE", "WAPE",
-                  "naive WAPE", "in interval")
+    table = Table(
+        "group",
+        "week",
+        "trend/wk",
+        "holiday x",
+        "MAE",
+        "naive MAE",
+        "WAPE",
+        "naive WAPE",
+        "in interval",
+    )
     days = Table("group", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "peak slot")
     for group in result.groups:
         fc, test = group.forecast, group.backtest
@@ -102,11 +111,17 @@ def print_forecast(result: Any) -> None:
                 f"{test.naive_wape:.1%}",
                 f"{test.coverage:.0%} ({test.level:.0%})",
             ]
-        table.add_row(name, f"{fc.weekly_total:.0f}", f"{fc.trend_per_week:+.1f}",
-                      f"{fc.holiday_factor:.2f}", *figures)
+        table.add_row(
+            name,
+            f"{fc.weekly_total:.0f}",
+            f"{fc.trend_per_week:+.1f}",
+            f"{fc.holiday_factor:.2f}",
+            *figures,
+        )
         daily = fc.mean.reshape(7, per_day).sum(axis=1)
         peak = int(np.argmax(fc.mean))
-        days.add_row(name, *(f"{d:.0f}" for d in daily),
-                     f"{result.grid.label(peak)} ({fc.mean[peak]:.1f})")
+        days.add_row(
+            name, *(f"{d:.0f}" for d in daily), f"{result.grid.label(peak)} ({fc.mean[peak]:.1f})"
+        )
     console.print(table)
     console.print(days)

@@ -91,11 +91,15 @@ def print_plan(plan: Any, shifts: Any = None) -> None:
     for line in summary_lines(plan, shifts):
         console.print(line)
     per_day = plan.grid.per_day
-    table = Table("day", *(f"{h:02d}" for h in range(0, 24, 2)), title="planned agents (max over 2 hours)")
+    table = Table(
+        "day", *(f"{h:02d}" for h in range(0, 24, 2)), title="planned agents (max over 2 hours)"
+    )
     counts = plan.planned.reshape(7, per_day)
     step = per_day // 12
     for day in range(7):
-        table.add_row(_DAYS[day], *(str(counts[day, i : i + step].max()) for i in range(0, per_day, step)))
+        table.add_row(
+            _DAYS[day], *(str(counts[day, i : i + step].max()) for i in range(0, per_day, step))
+        )
     console.print(table)
 
 
@@ -144,7 +148,9 @@ def plan_html(plan: Any, shifts: Any = None) -> str:
                 f"{plan.tickets[slot]:.1f} tickets, attainment {plan.simulated.attainment[slot]:.0%}"
                 f" of {int(plan.simulated.decided[slot])} clocks"
             )
-            row.append(f'<td style="background:rgb(255,{heat},{heat // 2})" title="{html.escape(tip)}">{n}</td>')
+            row.append(
+                f'<td style="background:rgb(255,{heat},{heat // 2})" title="{html.escape(tip)}">{n}</td>'
+            )
         cells.append("<tr>" + "".join(row) + "</tr>")
     heads = "".join(
         f"<th>{plan.grid.label(i)[4:] if i % 2 == 0 else ''}</th>" for i in range(per_day)

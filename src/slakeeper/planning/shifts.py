@@ -62,12 +62,18 @@ def parse_shift_rules(document: Any, team: str, slot_minutes: int) -> tuple[Shif
     if not isinstance(rules, dict):
         raise InputError(f"no shifts for team {team!r}", path=("teams", team))
     path = ("teams", team)
-    lengths = tuple(_slots(v, slot_minutes, (*path, "lengths", i)) for i, v in enumerate(_list(rules, "lengths", path)))
+    lengths = tuple(
+        _slots(v, slot_minutes, (*path, "lengths", i))
+        for i, v in enumerate(_list(rules, "lengths", path))
+    )
     if "every" in rules:
         step = _slots(rules["every"], slot_minutes, (*path, "every"))
         starts = tuple(range(0, 1440 // slot_minutes, max(step, 1)))
     else:
-        starts = tuple(_start(v, slot_minutes, (*path, "starts", i)) for i, v in enumerate(_list(rules, "starts", path)))
+        starts = tuple(
+            _start(v, slot_minutes, (*path, "starts", i))
+            for i, v in enumerate(_list(rules, "starts", path))
+        )
     days = rules.get("days", list(DAYS))
     if not isinstance(days, list) or any(d not in DAYS for d in days):
         raise InputError(f"expected a list of {', '.join(DAYS)}", path=(*path, "days"))

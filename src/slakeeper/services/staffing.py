@@ -207,9 +207,7 @@ def _intake_team(history: History) -> str:
     return str(teams[int(np.argmax(counts))])
 
 
-def _aht(
-    history: History, scenario: Scenario, team: str, given: float | None
-) -> tuple[float, str]:
+def _aht(history: History, scenario: Scenario, team: str, given: float | None) -> tuple[float, str]:
     if given is not None:
         return given, "given"
     estimated = history.handling_seconds(team)
@@ -252,8 +250,8 @@ def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
         failing = result.failing(share)
         plan.rounds.append((round_number, plan.agent_hours(counts), int(failing.size)))
         if failing.size:
-            for slot in failing:  # one more agent where its missed clocks fell due
-                for due in set(result.miss_due[slot]) or {int(slot)}:
+            for slot in failing:  # one more agent where it started and where misses fell due
+                for due in set(result.miss_due[slot]) | {int(slot)}:
                     counts[due] += 1
         else:
             hours = plan.agent_hours(counts)
@@ -280,5 +278,10 @@ def _slack(
     result: Simulated, counts: npt.NDArray[np.int64], frozen: npt.NDArray[np.bool_], share: float
 ) -> npt.NDArray[np.int64]:
     """Slots that may lose an agent: staffed, not frozen, and with room above the target."""
-    room = result.attainment - share >= 1.0 / np.maximum(result.decided, 1)
-    return np.flatnonzero((counts > 0) & ~frozen & (room | (result.decided == 0)))
+    room = result.attainment - share - 1.0 / np.maximum(result.decided, 1)
+    room = np.where(result.decided == 0, 1.0, room)
+    slack = np.flatnonzero((counts > 0) & ~frozen & (room >= 0))
+    # A quarter at a time, most room first: cutting every slot at once only trades
+    # one set of misses for another.
+    slack = slack[np.argsort(-room[slack], kind="stable")]
+    return slack[: max(1, slack.size // 4)]

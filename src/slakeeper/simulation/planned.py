@@ -117,7 +117,9 @@ class PlannedArrivals(Simulator):
         for index in range(DAY // chunk):
             begin = at + index * chunk
             local = datetime.fromtimestamp(begin / 1e6, UTC).astimezone(self._zone)
-            slot = local.weekday() * per_day + (local.hour * 60 + local.minute) // self._slot_minutes
+            slot = (
+                local.weekday() * per_day + (local.hour * 60 + local.minute) // self._slot_minutes
+            )
             for _ in range(_poisson(rng, self._rates[slot] * share)):
                 account = _draw(rng, self._account_weights)
                 arrivals.append((begin + int(rng.random() * chunk), account))
