@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slakeeper.planning import erlang  # noqa: E402
-from tests.planning import reference  # noqa: E402
+from tests.planning import reference
+
+from slakeeper.planning import erlang
 
 
 def erlang_bench(count: int = 10_000, seed: int = 1) -> None:
@@ -59,14 +60,15 @@ def erlang_bench(count: int = 10_000, seed: int = 1) -> None:
     )
     check_s = time.perf_counter() - began
     ours_off = int(np.sum(ours != exact))
-    theirs_off = int(np.sum(np.asarray(theirs) != exact))
+    wrong = np.asarray(theirs) != exact
+    theirs_off = int(np.sum(wrong))
     ratio = theirs_s / ours_s
     print(f"Erlang C, {count:,} cases (loads 0.1-1,000 erlangs, targets 50-99%)")
     print(f"  slakeeper (one vectorised call)  {ours_s * 1000:9.1f} ms   off: {ours_off}")
     print(
         f"  pyworkforce (case by case)       {theirs_s * 1000:9.1f} ms   off: {theirs_off} "
         f"({theirs_off / count:.1%}; all above the least count: "
-        f"{bool(np.all(np.asarray(theirs)[np.asarray(theirs) != exact] > exact[np.asarray(theirs) != exact]))})"
+        f"{bool(np.all(np.asarray(theirs)[wrong] > exact[wrong]))})"
     )
     print(f"  exhaustive reference             {check_s * 1000:9.1f} ms")
     verdict = "PASS" if ratio >= 100 and ours_off == 0 else "FAIL"

@@ -1,6 +1,6 @@
 """An independent Erlang C for tests and the benchmark: Poisson terms summed in log space.
 
-``C(N) = P(N)·N/(N−A) / (Σ_{k<N} P(k) + P(N)·N/(N−A))`` with ``P(k) = e^{−A} A^k / k!``
+``C(N) = P(N)·N/(N-A) / (Σ_{k<N} P(k) + P(N)·N/(N-A))`` with ``P(k) = e^{-A} A^k / k!``
 from ``lgamma`` and ``math.fsum``; no Erlang B recursion. ``least_agents`` tries every ``N``
 from 1 upward (an exhaustive search).
 """

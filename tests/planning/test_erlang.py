@@ -91,9 +91,9 @@ def test_occupancy_cap_raises_the_agent_count() -> None:
 
 
 def test_shrinkage_schedules_the_least_head_count_covering_productive_agents() -> None:
-    assert erlang.agents_after_shrinkage(14, 0.3).item() == 20  # 20 × 0.7 = 14 exactly
+    assert erlang.agents_after_shrinkage(14, 0.3).item() == 20  # 20 x 0.7 = 14 exactly
     assert erlang.agents_after_shrinkage(14, 0.5).item() == 28
-    assert erlang.agents_after_shrinkage(15, 0.3).item() == 22  # 21 × 0.7 = 14.7 < 15
+    assert erlang.agents_after_shrinkage(15, 0.3).item() == 22  # 21 x 0.7 = 14.7 < 15
     assert erlang.productive_agents(20, 0.3).item() == 14
 
 

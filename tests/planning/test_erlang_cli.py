@@ -66,7 +66,7 @@ def test_shrinkage_and_occupancy_cap_shape_the_answer() -> None:
     )
     document = json.loads(result.stdout)
     assert document["agents_raw"] == 17  # 10 / 17 = 0.588 <= 0.6 < 10 / 16
-    assert document["agents"] == 25  # 25 × 0.7 = 17.5 >= 17 > 24 × 0.7
+    assert document["agents"] == 25  # 25 x 0.7 = 17.5 >= 17 > 24 x 0.7
 
 
 def test_given_agents_report_figures_and_unstable_staffing_has_null_asa() -> None:
@@ -154,14 +154,15 @@ def test_bad_option_exits_2_with_one_line_naming_it(args: list[str], message: st
 
 
 def test_bad_batch_lines_are_all_reported_and_nothing_is_written() -> None:
-    good = '{"arrivals": 1, "interval_seconds": 60, "aht_seconds": 60, "answer_within_seconds": 0, "service_level": 0.5}'
+    fields = '"interval_seconds": 60, "aht_seconds": 60, "answer_within_seconds": 0'
+    good = '{"arrivals": 1, ' + fields + ', "service_level": 0.5}'
     text = (
         "\n".join(
             [
                 good,
                 "{not json",
-                '{"arrivals": -3, "interval_seconds": 60, "aht_seconds": 60, "answer_within_seconds": 0, "service_level": 0.5}',
-                '{"arrivals": 1, "interval_seconds": 60, "aht_seconds": 60, "answer_within_seconds": 0, "service_level": 0.5, "speed": 2}',
+                '{"arrivals": -3, ' + fields + ', "service_level": 0.5}',
+                '{"arrivals": 1, ' + fields + ', "service_level": 0.5, "speed": 2}',
             ]
         )
         + "\n"
@@ -172,5 +173,6 @@ def test_bad_batch_lines_are_all_reported_and_nothing_is_written() -> None:
     assert result.stderr.splitlines() == [
         "error: line 2: invalid JSON: Expecting property name enclosed in double quotes",
         "error: line 3: arrivals: expected a finite number >= 0, got -3",
-        "error: line 4: speed: unknown field (expected arrivals, interval_seconds, aht_seconds, answer_within_seconds, service_level, agents, max_occupancy, shrinkage)",
+        "error: line 4: speed: unknown field (expected arrivals, interval_seconds, "
+        "aht_seconds, answer_within_seconds, service_level, agents, max_occupancy, shrinkage)",
     ]

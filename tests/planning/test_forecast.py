@@ -56,7 +56,7 @@ def test_forecast_recovers_profile_and_trend_and_beats_naive() -> None:
 
 def test_holidays_of_the_calendar_lower_the_forecast_on_that_day() -> None:
     holidays = {date.fromordinal(MONDAY + 7 * w + 2) for w in (3, 7, 11, 15, 20)}  # Wednesdays
-    counts, rates = synthetic(20, holidays=holidays)
+    counts, _ = synthetic(20, holidays=holidays)
     flags = holiday_matrix(lambda day: day in holidays, MONDAY, 21)
     fit = fit_forecast(counts, flags[:20], flags[20])
     assert fit.holiday_factor == pytest.approx(0.5, abs=0.12)

@@ -152,7 +152,8 @@ def test_cli_staffing_writes_csv_png_html_and_rejects_a_bad_target(history, tmp_
     out = tmp_path / "out"
     result = subprocess.run(
         [*base, "--target", "first_response 80% within target", "--scenario", str(scenario_file),
-         "--slot", "1h", "--rounds", "4", "--shifts", str(shifts), "--out", str(out), "--format", "csv"],
+         "--slot", "1h", "--rounds", "4", "--shifts", str(shifts), "--out", str(out),
+         "--format", "csv"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -3,13 +3,13 @@
 No factorials and no powers: the probability that all ``N`` agents are busy comes from the
 Erlang B recursion ``B(0) = 1, B(n) = A·B(n-1) / (n + A·B(n-1))``, where every step is a
 contraction in ``[0, 1]`` (no overflow, relative error growing at most like ``n`` ulps).
-Erlang C follows as ``C = N·B / (N − A·(1 − B))``.
+Erlang C follows as ``C = N·B / (N - A·(1 - B))``.
 
 The least number of agents that meets a target is searched exhaustively upward from one
 agent (never from ``round(A + 1)``, which skips the answer ``⌊A⌋ + 1`` whenever the load's
 fraction exceeds one half), all cases at once, each leaving the search at its answer.
 
-Units: the load ``A`` in erlangs (arrivals per second × handling seconds); times in
+Units: the load ``A`` in erlangs (arrivals per second x handling seconds); times in
 seconds. Every function takes scalars or arrays and broadcasts them.
 """
 
@@ -27,8 +27,8 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "evaluate_agents",
-    "offered_load",
     "occupancy",
+    "offered_load",
     "productive_agents",
     "required_agents",
     "service_level",
@@ -37,7 +37,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-_EPS = 1e-12  # tolerance on products like n·(1 − shrinkage) that should be whole
+_EPS = 1e-12  # tolerance on products like n·(1 - shrinkage) that should be whole
 
 
 def offered_load(
@@ -100,7 +100,7 @@ def service_level(
 def average_speed_of_answer(
     load: npt.ArrayLike, agents: npt.ArrayLike, aht_seconds: npt.ArrayLike
 ) -> FloatArray:
-    """Mean wait in seconds, ``C·AHT / (N − A)``; infinite when ``agents <= load``."""
+    """Mean wait in seconds, ``C·AHT / (N - A)``; infinite when ``agents <= load``."""
     a, n, aht = np.broadcast_arrays(
         np.asarray(load, float), np.asarray(agents, np.int64), np.asarray(aht_seconds, float)
     )
@@ -161,9 +161,9 @@ def required_agents(
 
 
 def _erlang_b_at(load: FloatArray, agents: FloatArray) -> FloatArray:
-    """``B(N)`` directly, for ``N`` just above the load: ``1/B = Σ_j Π_{i<j} (N − i)/A``.
+    """``B(N)`` directly, for ``N`` just above the load: ``1/B = Σ_j Π_{i<j} (N - i)/A``.
 
-    The terms fall like ``exp(−j²/2A)`` once ``N − j < A``, so ``9√A + 10`` of them reach
+    The terms fall like ``exp(-j²/2A)`` once ``N - j < A``, so ``9√A + 10`` of them reach
     far below one ulp of the sum. Cases are taken in groups of similar load, each summed
     over only as many terms as its largest load needs.
     """
@@ -175,7 +175,7 @@ def _erlang_b_at(load: FloatArray, agents: FloatArray) -> FloatArray:
         a, n = load[group], agents[group]
         terms = int(min(n.max(), np.ceil(9 * np.sqrt(a.max())) + 10 + (n - a).max()))
         j = np.arange(terms, dtype=float)
-        factors = (n[:, None] - j[None, :]) / a[:, None]  # (N − i) / A for i = 0, 1, …
+        factors = (n[:, None] - j[None, :]) / a[:, None]  # (N - i) / A for i = 0, 1, …
         factors = np.where(j[None, :] < n[:, None], factors, 0.0)
         # Partial products fall from at most N/A (only the first can exceed 1): no overflow.
         total = 1.0 + np.cumprod(factors, axis=1).sum(axis=1)
@@ -184,7 +184,7 @@ def _erlang_b_at(load: FloatArray, agents: FloatArray) -> FloatArray:
 
 
 def agents_after_shrinkage(productive: npt.ArrayLike, shrinkage: npt.ArrayLike) -> IntArray:
-    """The least scheduled head count whose ``1 − shrinkage`` share covers ``productive``."""
+    """The least scheduled head count whose ``1 - shrinkage`` share covers ``productive``."""
     p, s = np.broadcast_arrays(np.asarray(productive, float), np.asarray(shrinkage, float))
     scheduled = np.ceil(p / (1.0 - s) - _EPS)
     return scheduled.astype(np.int64)

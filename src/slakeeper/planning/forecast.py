@@ -114,7 +114,7 @@ def fit_forecast(
     level: float = 0.8,
     trend_weeks: int = 26,
 ) -> Forecast:
-    """Forecast the week after ``counts`` (weeks × slots; ``holiday_days`` weeks × 7)."""
+    """Forecast the week after ``counts`` (weeks x slots; ``holiday_days`` weeks x 7)."""
     weeks, slots = counts.shape
     per_day = slots // 7
     holiday_slots = np.repeat(holiday_days, per_day, axis=1)
@@ -218,7 +218,7 @@ def backtest(
 def holiday_matrix(
     is_holiday: Callable[[date], bool], first_monday: int, weeks: int
 ) -> npt.NDArray[np.bool_]:
-    """(weeks × 7) flags of the local dates that are holidays."""
+    """(weeks x 7) flags of the local dates that are holidays."""
     start = date.fromordinal(first_monday)
     return np.array(
         [[is_holiday(start + timedelta(days=7 * w + d)) for d in range(7)] for w in range(weeks)],

@@ -104,7 +104,7 @@ def print_plan(plan: Any, shifts: Any = None) -> None:
 
 
 def plan_png(plan: Any, path: Path) -> None:
-    """Heat-map of planned agents per slot (days × time), with the lowest attainments marked."""
+    """Heat-map of planned agents per slot (days x time), with the lowest attainments marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,11 +145,13 @@ def plan_html(plan: Any, shifts: Any = None) -> str:
             heat = int(255 - 200 * n / top)
             tip = (
                 f"{plan.grid.label(slot)}: {n} agents (Erlang C {int(plan.erlang[slot])}), "
-                f"{plan.tickets[slot]:.1f} tickets, attainment {plan.simulated.attainment[slot]:.0%}"
+                f"{plan.tickets[slot]:.1f} tickets, "
+                f"attainment {plan.simulated.attainment[slot]:.0%}"
                 f" of {int(plan.simulated.decided[slot])} clocks"
             )
             row.append(
-                f'<td style="background:rgb(255,{heat},{heat // 2})" title="{html.escape(tip)}">{n}</td>'
+                f'<td style="background:rgb(255,{heat},{heat // 2})" '
+                f'title="{html.escape(tip)}">{n}</td>'
             )
         cells.append("<tr>" + "".join(row) + "</tr>")
     heads = "".join(

@@ -2,7 +2,7 @@
 simulating the organisation on its business calendars (docs/planning.md).
 
 1. Forecast the team's tickets per slot (:mod:`slakeeper.services.planning`); work per
-   slot = tickets × agent touches per ticket; handling time from history (or given).
+   slot = tickets x agent touches per ticket; handling time from history (or given).
 2. Erlang C per slot for the target, over the mix of SLA targets the history's clocks had.
 3. Simulate the forecast week (after a warm-up) with that head count per slot, evaluate
    the history with the core, and take each slot's attainment (clocks started in it).
@@ -42,7 +42,7 @@ DAY_US = 86_400 * US
 
 @dataclass(frozen=True)
 class Simulated:
-    """One simulation of a plan: attainment and decided clocks per slot, and where misses fell due."""
+    """One simulated plan: attainment and decided clocks per slot, where misses fell due."""
 
     attainment: npt.NDArray[np.float64]
     decided: npt.NDArray[np.int64]
