@@ -48,8 +48,8 @@ class History:
     def handling_seconds(self, team: str) -> float | None:
         """Mean handling time of one piece of work in ``team``, or None when unknown.
 
-        Back-to-back agent messages (the agent's team still had tickets waiting when the
-        first was written) are one handling time apart. Their log is taken as normal, with
+        Back-to-back agent messages (the second answers a ticket that was already waiting
+        when the first was written) are one handling time apart. Their log is taken as normal, with
         median and spread from the quartiles so stray overnight gaps do not drag it; the
         mean is ``median · e^{σ²/2}``.
         """
@@ -65,54 +65,58 @@ class History:
 
 def read_history(path: str | Path) -> History:
     """Read a JSONL event log (the simulator's output or an export in the same format)."""
-    created: list[int] = []
-    teams: list[str] = []
-    channels: list[str] = []
-    ticket_team: dict[str, str] = {}
-    waits: dict[str, list[tuple[int, int]]] = {}  # team -> (instant, +1 start / -1 end)
-    waiting: dict[str, tuple[str, int] | None] = {}
-    messages: list[tuple[int, str, str]] = []  # (at, agent, team)
-    status: dict[str, str] = {}
+    reader = _Reader()
     try:
         file = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", path=("--events",)) from None
     with file:
         for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            event = _event(line, number)
-            kind, ticket = event.get("type"), str(event.get("ticket"))
-            if kind not in ("created", "message", "assign", "status"):
-                continue
-            at = _instant(event, number)
-            if kind == "created":
-                team = str(event.get("team") or "-")
-                created.append(at)
-                teams.append(team)
-                channels.append(str(event.get("channel") or "-"))
-                ticket_team[ticket] = team
-                _wait(waits, waiting, ticket, team, at)
-            elif kind == "assign" and event.get("team"):
-                _end_wait(waits, waiting, ticket, at)
-                ticket_team[ticket] = str(event["team"])
-                _wait(waits, waiting, ticket, ticket_team[ticket], at)
-            elif kind == "status":
-                # Back to open from a wait on someone else: the ticket needs an agent again.
-                # (A first touch also writes "open", right after the agent's own message.)
-                if event.get("status") == "open" and status.get(ticket) in _WAITING_ON_OTHERS:
-                    _wait(waits, waiting, ticket, ticket_team.get(ticket, "-"), at)
-                status[ticket] = str(event.get("status"))
-            elif kind == "message":
-                team = ticket_team.get(ticket, "-")
-                if event.get("author") == "agent" and event.get("public", True):
-                    _end_wait(waits, waiting, ticket, at)
-                    messages.append((at, str(event.get("agent") or ""), team))
-                elif event.get("author") == "customer":
-                    _wait(waits, waiting, ticket, team, at)
-    history = History(np.asarray(created, np.int64), teams, channels)
-    _work(history, messages, waits)
+            if line.strip():
+                reader.read(_event(line, number), number)
+    history = History(np.asarray(reader.created, np.int64), reader.teams, reader.channels)
+    _work(history, reader.messages)
     return history
+
+
+class _Reader:
+    """Follows each ticket's team and whether it waits for an agent (and since when)."""
+
+    def __init__(self) -> None:
+        self.created: list[int] = []
+        self.teams: list[str] = []
+        self.channels: list[str] = []
+        self.team: dict[str, str] = {}
+        self.status: dict[str, str] = {}
+        self.waiting_since: dict[str, int] = {}
+        self.messages: list[tuple[str, int, str, int | None]] = []  # agent, at, team, since
+
+    def read(self, event: dict[str, object], number: int) -> None:
+        kind, ticket = event.get("type"), str(event.get("ticket"))
+        if kind not in ("created", "message", "assign", "status"):
+            return
+        at = _instant(event, number)
+        if kind == "created":
+            self.team[ticket] = team = str(event.get("team") or "-")
+            self.created.append(at)
+            self.teams.append(team)
+            self.channels.append(str(event.get("channel") or "-"))
+            self.waiting_since.setdefault(ticket, at)
+        elif kind == "assign" and event.get("team"):
+            self.team[ticket] = str(event["team"])
+            self.waiting_since[ticket] = at  # a new team's queue: waiting from now
+        elif kind == "status":
+            # Back to open from a wait on someone else: the ticket needs an agent again.
+            # (A first touch also writes "open", right after the agent's own message.)
+            if event.get("status") == "open" and self.status.get(ticket) in _WAITING_ON_OTHERS:
+                self.waiting_since.setdefault(ticket, at)
+            self.status[ticket] = str(event.get("status"))
+        elif event.get("author") == "agent" and event.get("public", True):
+            since = self.waiting_since.pop(ticket, None)
+            agent = str(event.get("agent") or "")
+            self.messages.append((agent, at, self.team.get(ticket, "-"), since))
+        elif event.get("author") == "customer":
+            self.waiting_since.setdefault(ticket, at)
 
 
 def _event(line: bytes, number: int) -> dict[str, object]:
@@ -132,38 +136,20 @@ def _instant(event: dict[str, object], number: int) -> int:
         raise InputError(f"line {number}: at: {exc.message}") from None
 
 
-def _wait(waits: dict, waiting: dict, ticket: str, team: str, at: int) -> None:
-    """The ticket starts waiting for an agent of ``team`` (unless it already waits)."""
-    if waiting.get(ticket) is None:
-        waiting[ticket] = (team, at)
-        waits.setdefault(team, []).append((at, 1))
+def _work(history: History, messages: list[tuple[str, int, str, int | None]]) -> None:
+    """Agent messages per team, and each agent's back-to-back handling times.
 
-
-def _end_wait(waits: dict, waiting: dict, ticket: str, at: int) -> None:
-    current = waiting.get(ticket)
-    if current is not None:
-        waits[current[0]].append((at, -1))
-        waiting[ticket] = None
-
-
-def _work(history: History, messages: list[tuple[int, str, str]], waits: dict) -> None:
-    """Agent messages per team, and the gaps between an agent's back-to-back messages."""
-    backlog = {}
-    for team, changes in waits.items():
-        changes.sort()  # at equal instants an end (-1) comes first: a reply is not a wait
-        instants = np.array([at for at, _ in changes], np.int64)
-        levels = np.cumsum([step for _, step in changes])
-        backlog[team] = (instants, levels)
-    last: dict[str, int] = {}
-    for at, agent, team in sorted(messages):
+    An agent works one ticket at a time, so its next message answers the ticket it took
+    next. When that ticket was already waiting as the agent wrote its previous message,
+    the agent (free at that instant, with work in its queue) took it at once: the gap
+    between the two messages is one handling time, with no idle time in it.
+    """
+    previous: dict[str, int] = {}
+    for agent, at, team, since in sorted(messages, key=lambda m: (m[1], m[0])):
         history.work.setdefault(team, []).append(at)
         if not agent:
             continue
-        previous = last.get(agent)
-        last[agent] = at
-        if previous is None or team not in backlog:
-            continue
-        instants, levels = backlog[team]
-        index = int(np.searchsorted(instants, previous, side="right")) - 1
-        if index >= 0 and levels[index] > 0:  # tickets were waiting: no idle time between
-            history.handling_gaps.setdefault(team, []).append(at - previous)
+        last = previous.get(agent)
+        previous[agent] = at
+        if last is not None and since is not None and since <= last:
+            history.handling_gaps.setdefault(team, []).append(at - last)

@@ -240,38 +240,88 @@ def _answer_mix(
     return sorted((s, float(n)) for s, n in targets.items())
 
 
-def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
-    """Repair misses, then trim slack; keep the cheapest plan that met the target."""
-    share = plan.target.share
-    counts, result = plan.planned.copy(), plan.simulated
+_STUBBORN = 3  # repair rounds a slot may fail in a row before more agents there stop
+
+
+@dataclass
+class _Search:
+    """State of the repair-and-trim search."""
+
+    counts: npt.NDArray[np.int64]
+    result: Simulated
+    frozen: npt.NDArray[np.bool_]  # slots where a cut broke the target: never cut again
+    streak: npt.NDArray[np.int64]  # rounds in a row each slot has failed
+    cut: npt.NDArray[np.int64]  # the slots the last step took an agent from
     best: tuple[float, npt.NDArray[np.int64], Simulated] | None = None
-    frozen = np.zeros(counts.size, bool)
+
+
+def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
+    """Repair misses, then trim slack; keep the cheapest plan that met the target.
+
+    A slot that keeps failing however many agents it gets (a clock shorter than one
+    handling time, say) stops receiving more after a few rounds; the search then goes
+    back to the cheapest plan that met the target and trims elsewhere.
+    """
+    share = plan.target.share
+    size = plan.planned.size
+    search = _Search(
+        plan.planned.copy(), plan.simulated, np.zeros(size, bool), np.zeros(size, np.int64),
+        np.zeros(0, np.int64),
+    )  # fmt: skip
     for round_number in range(1, max_rounds + 1):
-        failing = result.failing(share)
-        plan.rounds.append((round_number, plan.agent_hours(counts), int(failing.size)))
-        if failing.size:
-            for slot in failing:  # one more agent where it started and where misses fell due
-                for due in set(result.miss_due[slot]) | {int(slot)}:
-                    counts[due] += 1
-        else:
-            hours = plan.agent_hours(counts)
-            if best is None or hours < best[0]:
-                best = (hours, counts.copy(), result)
-            cut = _slack(result, counts, frozen, share)
-            if not cut.size:
-                break
-            trial = counts.copy()
-            trial[cut] -= 1
-            outcome = simulate_plan(setup, trial)
-            broken = {d for s in outcome.failing(share) for d in outcome.miss_due[s]}
-            frozen[list(broken & set(cut.tolist()))] = True
-            counts, result = trial, outcome
-            continue
-        result = simulate_plan(setup, counts)
-    if best is not None:
-        plan.planned, plan.simulated = best[1], best[2]
+        failing = search.result.failing(share)
+        plan.rounds.append((round_number, plan.agent_hours(search.counts), int(failing.size)))
+        if not _step(plan, search, failing):
+            break
+        search.result = simulate_plan(setup, search.counts)
+    if search.best is not None:
+        plan.planned, plan.simulated = search.best[1], search.best[2]
     else:
-        plan.planned, plan.simulated = counts, result
+        plan.planned, plan.simulated = search.counts, search.result
+
+
+def _step(plan: StaffingPlan, search: _Search, failing: npt.NDArray[np.int64]) -> bool:
+    """Change the counts for the next simulation; False when there is nothing left to try."""
+    share = plan.target.share
+    hit = np.zeros(search.counts.size, bool)
+    hit[failing] = True
+    search.streak = np.where(hit, search.streak + 1, 0)
+    if failing.size and search.cut.size:  # the last cut broke these: keep them as they were
+        broken = {int(s) for s in failing} | {d for s in failing for d in search.result.miss_due[s]}
+        search.frozen[[s for s in search.cut.tolist() if s in broken]] = True
+    if not failing.size:
+        hours = plan.agent_hours(search.counts)
+        if search.best is None or hours < search.best[0]:
+            search.best = (hours, search.counts.copy(), search.result)
+        return _trim(search, search.counts, search.result, share)
+    repairable = failing[search.streak[failing] <= _STUBBORN]
+    if repairable.size:
+        for slot in repairable:
+            search.counts[_repair_slots(search.result, int(slot), search.counts.size)] += 1
+        search.cut = np.zeros(0, np.int64)
+        return True
+    if search.best is None:
+        return False
+    search.frozen[search.cut] = True
+    search.streak[:] = 0
+    return _trim(search, search.best[1].copy(), search.best[2], share)
+
+
+def _trim(search: _Search, counts: npt.NDArray[np.int64], result: Simulated, share: float) -> bool:
+    cut = _slack(result, counts, search.frozen, share)
+    if not cut.size:
+        return False
+    counts[cut] -= 1
+    search.counts, search.cut = counts, cut
+    return True
+
+
+def _repair_slots(result: Simulated, slot: int, per_week: int) -> list[int]:
+    """Where one more agent helps a failing slot: where its clocks started, where the
+    missed ones fell due, and the slot after: agents whose shift ends at a slot boundary
+    start no work that would run past it, so late-slot tickets need the next slot too."""
+    dues = result.miss_due[slot] or [slot]
+    return sorted({slot, *dues, (max(dues) + 1) % per_week})
 
 
 def _slack(

@@ -15,11 +15,13 @@ behaves for a scenario. Two pieces:
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from slakeeper.core.calendars import make_calendar
+from slakeeper.core.timelines import compile_years
 from slakeeper.core.zones import load_zone
 from slakeeper.simulation.engine import (
     _ARRIVE,
@@ -27,6 +29,7 @@ from slakeeper.simulation.engine import (
     DAY,
     MINUTE,
     Simulator,
+    _Agent,
     _draw,
     _poisson,
 )
@@ -34,6 +37,7 @@ from slakeeper.simulation.scenario import DAYS, AgentSpec, Scenario
 
 __all__ = ["PlannedArrivals", "plan_agents", "with_plan"]
 
+_TIMELINES: dict[tuple[Any, ...], tuple[list[int], list[int]]] = {}  # shift key -> open spans
 _CHUNK_MINUTES = 15  # arrivals are drawn per quarter hour: every zone offset is whole quarters
 
 
@@ -101,15 +105,45 @@ class PlannedArrivals(Simulator):
         **options: Any,
     ) -> None:
         super().__init__(scenario, **options)
+        # Arrivals from a generator of their own: plans compared on the same seed see the
+        # same tickets at the same instants (common random numbers), whatever the staffing.
+        self._arrivals_rng = random.Random(f"arrivals-{options.get('seed', 0)}")
         self._rates = list(rates)
         self._slot_minutes = slot_minutes
         self._zone = load_zone(timezone)
+
+    def _agent(self, spec: AgentSpec) -> _Agent:
+        """The engine's agent, its shift timeline reused across runs with equal shifts.
+
+        A plan is simulated many times over; compiling every agent's calendar for four
+        years each time would cost more than the simulation itself.
+        """
+        calendar = spec.calendar
+        first = datetime.fromtimestamp(self.start / 1e6, UTC).year - 1
+        last = datetime.fromtimestamp(self.end / 1e6, UTC).year + 2
+        key = (
+            calendar.timezone,
+            calendar.weekly,
+            calendar.holidays,
+            calendar.holiday_sets,
+            tuple(sorted(calendar.overrides.items())),
+            calendar.is_24x7,
+            first,
+            last,
+        )
+        found = _TIMELINES.get(key)
+        if found is None:
+            if len(_TIMELINES) > 4096:
+                _TIMELINES.clear()
+            timeline = compile_years(calendar, first, last)
+            found = _TIMELINES[key] = (timeline.starts_list[:-1], timeline.ends_list[:-1])
+        return _Agent(spec, found[0], found[1])
 
     def _on_day(self, at: int, _: Any) -> None:
         """Draw the next 24 hours of arrivals, a quarter hour at a time."""
         if self.progress is not None:
             self.progress(at)
-        rng = self.rng
+        rng = self._arrivals_rng
         per_day = 24 * 60 // self._slot_minutes
         share = _CHUNK_MINUTES / self._slot_minutes
         chunk = _CHUNK_MINUTES * MINUTE
