@@ -54,6 +54,16 @@ def test_forecast_recovers_profile_and_trend_and_beats_naive() -> None:
     assert 0.6 < test.coverage <= 1.0
 
 
+def test_intervals_cover_at_least_their_level_and_not_far_above() -> None:
+    # Whole-count intervals are conservative (a Poisson(1) 80% interval, 0 to 2, holds
+    # 92%), but not wildly so.
+    counts, _ = synthetic(20, seed=2)
+    flags = np.zeros((20, 7), bool)
+    for level in (0.8, 0.9, 0.95):
+        coverage = backtest(counts, flags, weeks=6, level=level).coverage
+        assert level - 0.03 <= coverage <= level + 0.15
+
+
 def test_holidays_of_the_calendar_lower_the_forecast_on_that_day() -> None:
     holidays = {date.fromordinal(MONDAY + 7 * w + 2) for w in (3, 7, 11, 15, 20)}  # Wednesdays
     counts, _ = synthetic(20, holidays=holidays)

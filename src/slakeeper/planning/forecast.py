@@ -9,8 +9,8 @@ The model, per group (team, channel…), on slots of local wall time in one zone
 - **holidays**: local dates that are holidays of the configured calendars get the
   history's holiday factor (their arrivals over what the profile expected; 1 when the
   history has no holiday);
-- **interval**: counts are taken as over-dispersed Poisson: on the square-root scale a
-  count is normal with spread ``√φ / 2``, ``φ`` estimated from the fitting residuals.
+- **interval**: whole counts from a Poisson law around the mean, or a negative binomial
+  with variance ``φ x mean`` when the fitting residuals show over-dispersion ``φ > 1``.
 
 :func:`backtest` forecasts each of the last weeks from the weeks before it and reports the
 error beside the naive "same slot last week" forecast.
@@ -31,7 +31,6 @@ __all__ = ["Backtest", "Forecast", "SlotGrid", "backtest", "fit_forecast", "week
 
 US = 1_000_000
 Counts = npt.NDArray[np.float64]
-_Z = {0.8: 1.2816, 0.9: 1.6449, 0.95: 1.96}
 
 
 @dataclass(frozen=True)
@@ -131,11 +130,33 @@ def fit_forecast(
     fitted = np.where(holiday_slots, fitted * factor, fitted)
     dispersion = _dispersion(counts, fitted)
     mean = total * profile * np.where(np.repeat(next_holidays, per_day), factor, 1.0)
-    spread = _Z.get(level, 1.2816) * np.sqrt(dispersion) / 2
-    root = np.sqrt(mean)
-    low = np.maximum(root - spread, 0.0) ** 2
-    high = (root + spread) ** 2
+    low, high = count_interval(mean, dispersion, level)
     return Forecast(mean, low, high, level, total, slope, factor, dispersion)
+
+
+def count_interval(mean: Counts, dispersion: float, level: float) -> tuple[Counts, Counts]:
+    """Central ``level`` interval of whole counts: Poisson, or negative binomial with
+    variance ``dispersion x mean`` when over-dispersed; ``low`` is the smallest count whose
+    CDF reaches ``(1 - level)/2``, ``high`` the smallest reaching ``(1 + level)/2``."""
+    tail = (1.0 - level) / 2
+    mu = np.maximum(mean, 1e-12)
+    top = int(np.ceil(mu.max() + 12 * np.sqrt(dispersion * mu.max()) + 12))
+    if dispersion > 1.0 + 1e-9:
+        r, q = mu / (dispersion - 1.0), 1.0 - 1.0 / dispersion
+        pmf = np.exp(r * np.log(1.0 - q))  # P(0) = p^r
+        step = lambda k, pmf: pmf * (k - 1 + r) / k * q  # noqa: E731 - the recurrence
+    else:
+        pmf = np.exp(-mu)
+        step = lambda k, pmf: pmf * mu / k  # noqa: E731
+    cdf = pmf.copy()
+    low = np.where(cdf >= tail, 0.0, np.nan)
+    high = np.where(cdf >= 1.0 - tail, 0.0, np.nan)
+    for k in range(1, top + 1):
+        pmf = step(k, pmf)
+        cdf = cdf + pmf
+        low = np.where(np.isnan(low) & (cdf >= tail), float(k), low)
+        high = np.where(np.isnan(high) & (cdf >= 1.0 - tail), float(k), high)
+    return np.nan_to_num(low, nan=float(top)), np.nan_to_num(high, nan=float(top))
 
 
 def _profile(counts: Counts, normal: npt.NDArray[np.bool_]) -> Counts:
@@ -202,7 +223,7 @@ def backtest(
         errors.append(np.abs(fit.mean - truth))
         naive.append(np.abs(counts[week - 1] - truth))
         actual.append(truth)
-        inside.append((truth >= np.floor(fit.low)) & (truth <= np.ceil(fit.high)))
+        inside.append((truth >= fit.low) & (truth <= fit.high))
     total = float(np.sum(actual)) or 1.0
     return Backtest(
         weeks=held,
