@@ -44,7 +44,9 @@ def offered_load(
     arrivals: npt.ArrayLike, interval_seconds: npt.ArrayLike, aht_seconds: npt.ArrayLike
 ) -> FloatArray:
     """Erlangs: ``arrivals`` per ``interval_seconds``, each holding an agent ``aht_seconds``."""
-    return np.asarray(arrivals, float) * np.asarray(aht_seconds, float) / interval_seconds
+    work: FloatArray = np.asarray(arrivals, float) * np.asarray(aht_seconds, float)
+    load: FloatArray = work / np.asarray(interval_seconds, float)
+    return load
 
 
 def erlang_b(load: npt.ArrayLike, agents: npt.ArrayLike) -> FloatArray:

@@ -141,18 +141,17 @@ def count_interval(mean: Counts, dispersion: float, level: float) -> tuple[Count
     tail = (1.0 - level) / 2
     mu = np.maximum(mean, 1e-12)
     top = int(np.ceil(mu.max() + 12 * np.sqrt(dispersion * mu.max()) + 12))
+    # Both laws follow P(k) = P(k-1) x (a + b(k-1)) / k (the Panjer recursion).
     if dispersion > 1.0 + 1e-9:
         r, q = mu / (dispersion - 1.0), 1.0 - 1.0 / dispersion
-        pmf = np.exp(r * np.log(1.0 - q))  # P(0) = p^r
-        step = lambda k, pmf: pmf * (k - 1 + r) / k * q  # noqa: E731 - the recurrence
+        pmf, a, b = np.exp(r * np.log(1.0 - q)), r * q, q  # P(0) = (1 - q)^r
     else:
-        pmf = np.exp(-mu)
-        step = lambda k, pmf: pmf * mu / k  # noqa: E731
+        pmf, a, b = np.exp(-mu), mu, 0.0
     cdf = pmf.copy()
     low = np.where(cdf >= tail, 0.0, np.nan)
     high = np.where(cdf >= 1.0 - tail, 0.0, np.nan)
     for k in range(1, top + 1):
-        pmf = step(k, pmf)
+        pmf = pmf * (a + b * (k - 1)) / k
         cdf = cdf + pmf
         low = np.where(np.isnan(low) & (cdf >= tail), float(k), low)
         high = np.where(np.isnan(high) & (cdf >= 1.0 - tail), float(k), high)
