@@ -55,10 +55,10 @@ def test_a_bad_line_is_an_error_naming_it(tmp_path: Path) -> None:
         '{"id":"a1","ticket":"A","type":"created","at":"2026-01-05T09:00:00Z"}\n'
         '{"id":"a2","ticket":"A","type":"created","at":"yesterday"}\n'
     )
-    with pytest.raises(InputError, match="^line 2: at: "):
+    with pytest.raises(InputError, match=r"^line 2: at: "):
         read_history(path)
     path.write_text("{nope\n")
-    with pytest.raises(InputError, match="^line 1: invalid JSON"):
+    with pytest.raises(InputError, match=r"^line 1: invalid JSON"):
         read_history(path)
     with pytest.raises(InputError, match="cannot read"):
         read_history(tmp_path / "missing.jsonl")
