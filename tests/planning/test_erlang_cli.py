@@ -176,3 +176,25 @@ def test_bad_batch_lines_are_all_reported_and_nothing_is_written() -> None:
         "error: line 4: speed: unknown field (expected arrivals, interval_seconds, "
         "aht_seconds, answer_within_seconds, service_level, agents, max_occupancy, shrinkage)",
     ]
+
+
+def test_pyworkforce_readme_example_gives_the_same_staffing() -> None:
+    # pyworkforce's README: ErlangC(transactions=100, asa=20/60, aht=3, interval=30,
+    # shrinkage=0.3).required_positions(service_level=0.8, max_occupancy=0.85) gives
+    # raw_positions 14, positions 20, service_level 0.88835, occupancy 0.71429,
+    # waiting_probability 0.17413.
+    case = {
+        "arrivals": 100,
+        "interval_seconds": 1800,
+        "aht_seconds": 180,
+        "answer_within_seconds": 20,
+        "service_level": 0.8,
+        "max_occupancy": 0.85,
+        "shrinkage": 0.3,
+    }
+    result = run("--batch", stdin=json.dumps(case) + "\n")
+    document = json.loads(result.stdout)
+    assert (document["agents_raw"], document["agents"]) == (14, 20)
+    assert document["service_level"] == pytest.approx(0.88835, abs=1e-5)
+    assert document["occupancy"] == pytest.approx(0.71429, abs=1e-5)
+    assert document["wait_probability"] == pytest.approx(0.17413, abs=1e-5)
