@@ -111,7 +111,7 @@ def simulate_plan(setup: _Setup, counts: npt.NDArray[np.int64]) -> Simulated:
     end = setup.start + setup.weeks * 7 * DAY_US
     simulator = PlannedArrivals(
         scenario,
-        rates=setup.rates,
+        rates=setup.rates.tolist(),
         slot_minutes=grid.slot_minutes,
         timezone=grid.timezone,
         days=(end - begin) / DAY_US,
