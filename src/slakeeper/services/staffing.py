@@ -175,9 +175,16 @@ def plan_staffing(
 ) -> StaffingPlan:
     """Forecast, size by Erlang C, then simulate and adjust (see the module docstring)."""
     history = read_history(events)
-    team = team or _intake_team(history)
-    if team not in scenario.model.teams:
-        raise InputError(f"the scenario has no team {team!r}", path=("--team",))
+    intake = scenario.model.intake_team
+    team = team or _intake_team(history, intake)
+    if team != intake:
+        message = (
+            f"plans cover the team tickets are created in: the scenario's intake team is "
+            f"{intake!r} (escalation teams are not planned yet)"
+        )
+        raise InputError(message, path=("--team",))
+    if set(history.team) == {"-"}:  # a log without teams: every ticket is the intake's
+        history.team = [team] * len(history.team)
     week = forecast_history(history, grid=grid, by=("team",), config=config, backtest_weeks=0)
     found = [g for g in week.groups if g.key == (team,)]
     if not found:
@@ -202,9 +209,11 @@ def plan_staffing(
     return plan
 
 
-def _intake_team(history: History) -> str:
+def _intake_team(history: History, default: str) -> str:
+    """The team most tickets of the history were created in (a log without teams: default)."""
     teams, counts = np.unique(np.asarray(history.team), return_counts=True)
-    return str(teams[int(np.argmax(counts))])
+    busiest = str(teams[int(np.argmax(counts))]) if teams.size else default
+    return default if busiest == "-" else busiest
 
 
 def _aht(history: History, scenario: Scenario, team: str, given: float | None) -> tuple[float, str]:
