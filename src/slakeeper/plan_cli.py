@@ -76,7 +76,10 @@ def erlang_command(
     """Erlang C: least agents for a service-level target, or the figures for given agents."""
     from slakeeper.planning.requests import answer_requests, parse_request, result_json
 
+    options = (arrivals, interval, aht, answer_within, service_level, agents, max_occupancy)
     if batch:
+        if any(value is not None for value in (*options, shrinkage)):
+            raise _fail("--batch: every case comes from the input; give no other option")
         _erlang_batch(file)
         return
     if file is not None:

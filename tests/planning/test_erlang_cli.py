@@ -198,3 +198,11 @@ def test_pyworkforce_readme_example_gives_the_same_staffing() -> None:
     assert document["service_level"] == pytest.approx(0.88835, abs=1e-5)
     assert document["occupancy"] == pytest.approx(0.71429, abs=1e-5)
     assert document["wait_probability"] == pytest.approx(0.17413, abs=1e-5)
+
+
+def test_batch_refuses_options_beside_it() -> None:
+    result = run("--batch", "--arrivals", "3", stdin="{}\n")
+    assert result.returncode == 2
+    assert (
+        result.stderr == "error: --batch: every case comes from the input; give no other option\n"
+    )
