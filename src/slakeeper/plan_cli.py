@@ -303,40 +303,49 @@ def staffing_command(
     )
     fitted = None
     if rules is not None:
-        from slakeeper.planning.shifts import fit_shifts
-
-        fitted = fit_shifts(plan.planned, rules(plan.team), grid.slot_minutes)
+        fitted = _fit(plan, rules(plan.team))
     _write_plan(plan, fitted, out, output)
 
 
 def _shift_rules(path: Path, team: str | None, grid: Any) -> Any:
     """Read the shifts file now (errors before the long run); rules per team on demand."""
     from slakeeper.config.documents import read_document
-    from slakeeper.core.errors import InputError
     from slakeeper.planning.shifts import parse_shift_rules
 
     document = read_document(path).data
-    if isinstance(document, dict) and document.get("timezone") not in (None, grid.timezone):
-        raise InputError(
-            f"the shifts are in {document['timezone']}, the plan in {grid.timezone}: "
-            "pass --timezone to match",
-            path=("timezone",),
-        )
 
     def rules(name: str) -> Any:
-        return parse_shift_rules(document, name, grid.slot_minutes)[0]
+        return parse_shift_rules(document, name, grid.slot_minutes)
 
     if team is not None:
         rules(team)
     return rules
 
 
+def _fit(plan: Any, rules: Any) -> Any:
+    """Whole shifts for the plan, in the shifts' zone when they name one."""
+    from datetime import UTC, datetime, timedelta
+
+    from slakeeper.planning.shifts import fit_shifts, zone_offset_slots
+
+    grid = plan.grid
+    offset = 0
+    if rules.timezone is not None and rules.timezone != grid.timezone:
+        noon = datetime(*plan.week_start.timetuple()[:3], tzinfo=UTC) + timedelta(hours=12)
+        at = int(noon.timestamp()) * 1_000_000
+        offset = zone_offset_slots(grid.timezone, rules.timezone, at, grid.slot_minutes)
+    return fit_shifts(plan.planned, rules, grid.slot_minutes, offset_slots=offset)
+
+
 def _write_plan(plan: Any, fitted: Any, out: Path | None, output: str) -> None:
-    from slakeeper.planning.report import plan_csv, plan_html, plan_png, print_plan
+    from slakeeper.planning.report import plan_csv, plan_html, plan_png, print_plan, shifts_csv
 
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "staffing.csv").write_text(plan_csv(plan, fitted))
+        if fitted is not None:
+            zone = fitted.timezone or plan.grid.timezone
+            (out / "shifts.csv").write_text(shifts_csv(fitted, plan.grid.slot_minutes, zone))
         (out / "staffing.html").write_text(plan_html(plan, fitted))
         plan_png(plan, out / "staffing.png")
     if output == "csv":

@@ -86,7 +86,7 @@ def _week_start(plan) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_shifts_cover_the_requirement_with_the_fewest_agent_hours() -> None:
-    rules, _ = parse_shift_rules(
+    rules = parse_shift_rules(
         {
             "teams": {
                 "t": {
@@ -163,3 +163,24 @@ def test_cli_staffing_writes_csv_png_html_and_rejects_a_bad_target(history, tmp_
     assert (out / "staffing.png").read_bytes()[:4] == b"\x89PNG"
     assert "<table>" in (out / "staffing.html").read_text()
     assert (out / "staffing.csv").read_text() == result.stdout
+
+
+def test_shifts_in_another_zone_cover_the_plan_in_its_own_slots() -> None:
+    from slakeeper.planning.shifts import zone_offset_slots
+
+    document = {
+        "timezone": "UTC",
+        "teams": {"t": {"timezone": "Europe/Berlin", "lengths": ["8h"], "starts": ["10:00"]}},
+    }
+    rules = parse_shift_rules(document, "t", 60)
+    assert rules.timezone == "Europe/Berlin"
+    requirement = np.zeros(168, np.int64)
+    requirement[9:17] = 2  # Monday 09:00-17:00 UTC is 10:00-18:00 in Berlin in January
+    monday_noon = 1_767_614_400_000_000  # 2026-01-05 12:00 UTC
+    offset = zone_offset_slots("UTC", "Europe/Berlin", monday_noon, 60)
+    assert offset == 1
+    fit = fit_shifts(requirement, rules, 60, offset_slots=offset)
+    assert fit.shifts == [(0, 10, 8, 2)]  # Monday, 10:00 Berlin, 8 hours, two people
+    assert fit.coverage.tolist() == requirement.tolist()
+    with pytest.raises(Exception, match="330 minutes from UTC: not whole slots"):
+        zone_offset_slots("UTC", "Asia/Kolkata", monday_noon, 60)

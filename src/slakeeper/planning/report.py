@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plan_csv", "plan_html", "plan_png", "print_plan"]
+__all__ = ["plan_csv", "plan_html", "plan_png", "print_plan", "shifts_csv"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -82,6 +82,18 @@ def summary_lines(plan: Any, shifts: Any = None) -> list[str]:
     return lines
 
 
+def shifts_csv(shifts: Any, slot_minutes: int, timezone: str) -> str:
+    """The chosen shifts: day, local start, length and head count, one row each."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "start", "hours", "agents", "timezone"])
+    for day, start, length, agents in sorted(shifts.shifts):
+        minutes = start * slot_minutes
+        clock = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        writer.writerow([_DAYS[day], clock, length * slot_minutes / 60, agents, timezone])
+    return out.getvalue()
+
+
 def print_plan(plan: Any, shifts: Any = None) -> None:
     """A summary and the planned head count per hour of each day."""
     from rich.console import Console
@@ -101,6 +113,15 @@ def print_plan(plan: Any, shifts: Any = None) -> None:
             _DAYS[day], *(str(counts[day, i : i + step].max()) for i in range(0, per_day, step))
         )
     console.print(table)
+    if shifts is not None:
+        zone = shifts.timezone or plan.grid.timezone
+        rows = shifts_csv(shifts, plan.grid.slot_minutes, zone).splitlines()[1:]
+        console.print(
+            f"shifts ({zone}): "
+            + "; ".join(
+                f"{d} {t} {float(h):g}h x{n}" for d, t, h, n, _ in (r.split(",") for r in rows)
+            )
+        )
 
 
 def plan_png(plan: Any, path: Path) -> None:

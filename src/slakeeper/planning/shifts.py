@@ -5,6 +5,7 @@ A shifts file (YAML or JSON) lists the shifts a team may work::
     timezone: Europe/Berlin          # optional: the plan's zone by default
     teams:
       tier1:
+        timezone: America/New_York   # optional, per team (over the one above)
         lengths: [8h, 6h]            # allowed shift lengths
         starts: ["06:00", "07:00", "08:00", "14:00", "22:00"]   # or every: 30m
         days: [mon, tue, wed, thu, fri, sat, sun]                # optional, default all
@@ -12,12 +13,15 @@ A shifts file (YAML or JSON) lists the shifts a team may work::
 
 The model: an integer count of agents for each (day, start, length); every slot of the
 week (cyclic: a Sunday-night shift covers Monday morning) must be covered by at least the
-requirement; the objective is the fewest agent-hours.
+requirement; the objective is the fewest agent-hours. Shifts in another zone than the
+plan's see the requirement turned by the zones' offset difference in the plan's week (a
+DST change inside that week is not followed: the offset at its Monday noon is used).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -25,8 +29,9 @@ import numpy.typing as npt
 
 from slakeeper.core.durations import parse_duration
 from slakeeper.core.errors import InputError, SlaError
+from slakeeper.core.zones import load_zone
 
-__all__ = ["ShiftFit", "ShiftRules", "fit_shifts", "parse_shift_rules"]
+__all__ = ["ShiftFit", "ShiftRules", "fit_shifts", "parse_shift_rules", "zone_offset_slots"]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -39,6 +44,7 @@ class ShiftRules:
     starts: tuple[int, ...]  # slot of the day
     days: tuple[int, ...]
     max_agents: int
+    timezone: str | None = None  # None: the plan's zone
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,11 @@ class ShiftFit:
     coverage: npt.NDArray[np.int64]
     status: str
     agent_hours: float
+    timezone: str | None = None  # of the shifts' days and starts (None: the plan's)
 
 
-def parse_shift_rules(document: Any, team: str, slot_minutes: int) -> tuple[ShiftRules, str | None]:
-    """The team's rules from a parsed shifts document, and its ``timezone`` if given."""
+def parse_shift_rules(document: Any, team: str, slot_minutes: int) -> ShiftRules:
+    """The team's rules from a parsed shifts document (its zone: the team's, the file's)."""
     if not isinstance(document, dict) or not isinstance(document.get("teams"), dict):
         raise InputError("expected a mapping with 'teams'", path=("teams",))
     unknown = set(document) - {"teams", "timezone"}
@@ -77,16 +84,34 @@ def parse_shift_rules(document: Any, team: str, slot_minutes: int) -> tuple[Shif
     days = rules.get("days", list(DAYS))
     if not isinstance(days, list) or any(d not in DAYS for d in days):
         raise InputError(f"expected a list of {', '.join(DAYS)}", path=(*path, "days"))
-    extra = set(rules) - {"lengths", "starts", "every", "days", "max_agents"}
+    extra = set(rules) - {"lengths", "starts", "every", "days", "max_agents", "timezone"}
     if extra:
         raise InputError("unknown key", path=(*path, sorted(extra)[0]))
     cap = rules.get("max_agents", 1000)
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         raise InputError("expected a whole number >= 1", path=(*path, "max_agents"))
-    zone = document.get("timezone")
-    if zone is not None and not isinstance(zone, str):
-        raise InputError("expected a time zone name", path=("timezone",))
-    return ShiftRules(lengths, starts, tuple(DAYS.index(d) for d in days), cap), zone
+    zone = rules.get("timezone", document.get("timezone"))
+    if zone is not None:
+        where = (*path, "timezone") if "timezone" in rules else ("timezone",)
+        try:
+            load_zone(zone if isinstance(zone, str) else "")
+        except SlaError as exc:
+            raise InputError(exc.message, path=where) from None
+    cap_days = tuple(DAYS.index(d) for d in days)
+    return ShiftRules(lengths, starts, cap_days, cap, zone)
+
+
+def zone_offset_slots(plan_zone: str, shift_zone: str, at_us: int, slot_minutes: int) -> int:
+    """How many slots the shift zone's wall time runs ahead of the plan zone's at ``at_us``."""
+    instant = datetime.fromtimestamp(at_us / 1e6, UTC)
+    ahead = instant.astimezone(load_zone(shift_zone)).utcoffset()
+    behind = instant.astimezone(load_zone(plan_zone)).utcoffset()
+    assert ahead is not None and behind is not None
+    minutes = (ahead - behind).total_seconds() / 60
+    if minutes % slot_minutes:
+        message = f"{shift_zone} is {minutes:g} minutes from {plan_zone}: not whole slots"
+        raise InputError(message, path=("timezone",))
+    return int(minutes // slot_minutes)
 
 
 def _list(rules: dict[str, Any], key: str, path: tuple[str, ...]) -> list[Any]:
@@ -119,11 +144,21 @@ def _start(value: Any, slot_minutes: int, path: tuple[Any, ...]) -> int:
 
 
 def fit_shifts(
-    requirement: npt.NDArray[np.int64], rules: ShiftRules, slot_minutes: int, *, seconds: float = 20
+    requirement: npt.NDArray[np.int64],
+    rules: ShiftRules,
+    slot_minutes: int,
+    *,
+    offset_slots: int = 0,
+    seconds: float = 20,
 ) -> ShiftFit:
-    """Least agent-hours of whole shifts covering ``requirement`` (one count per slot)."""
+    """Least agent-hours of whole shifts covering ``requirement`` (one count per slot).
+
+    ``offset_slots``: how far the shifts' zone runs ahead of the requirement's; shifts are
+    reported in their own zone, coverage in the requirement's slots.
+    """
     from ortools.sat.python import cp_model
 
+    requirement = np.roll(requirement, offset_slots)
     per_week = requirement.size
     per_day = per_week // 7
     model = cp_model.CpModel()
@@ -155,4 +190,5 @@ def fit_shifts(
         for offset in range(length):
             coverage[(day * per_day + start + offset) % per_week] += agents
     hours = sum(n * a for _, _, n, a in shifts) * slot_minutes / 60
-    return ShiftFit(shifts, coverage, solver.status_name(status).lower(), hours)
+    coverage = np.roll(coverage, -offset_slots)
+    return ShiftFit(shifts, coverage, solver.status_name(status).lower(), hours, rules.timezone)
