@@ -34,7 +34,10 @@ def test_handling_time_read_from_the_log_matches_what_the_simulator_drew(tmp_pat
     # Every agent message counts as work of the team holding the ticket.
     messages = sum(len(at) for at in history.work.values())
     assert messages == buffer.getvalue().count(b'"author":"agent"')
-    assert history.touches_per_ticket("tier1") > 1
+    assert history.touches_per_arrival("tier1") > 1
+    escalated = buffer.getvalue().count(b'"type":"assign","at"')
+    assert sum(len(at) for at in history.assigned.values()) == escalated
+    assert history.arrivals("tier2").size == len(history.assigned["tier2"]) > 0
 
 
 def test_without_agent_names_the_handling_time_is_unknown(tmp_path: Path) -> None:

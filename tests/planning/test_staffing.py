@@ -184,3 +184,31 @@ def test_shifts_in_another_zone_cover_the_plan_in_its_own_slots() -> None:
     assert fit.coverage.tolist() == requirement.tolist()
     with pytest.raises(Exception, match="330 minutes from UTC: not whole slots"):
         zone_offset_slots("UTC", "Asia/Kolkata", monday_noon, 60)
+
+
+def test_an_escalation_team_is_sized_by_its_arrivals_and_judged_on_its_own_ola(  # type: ignore[no-untyped-def]
+    history, tmp_path: Path
+) -> None:
+    path, scenario = history
+    text = Path(scenario.config_path).read_text()
+    for severity in ("P3: {first_response: 8h", "P4: {first_response: 24h"):  # OLA for tier2
+        text = text.replace(severity, severity + ", team_ownership: {tier2: 8h}")
+    config_path = tmp_path / "ola.yaml"
+    config_path.write_text(text)
+    config = load_config(config_path)
+    with pytest.raises(Exception, match="its service is its own team_ownership clocks"):
+        plan_staffing(
+            config=config, events=path, target=parse_target("first_response 90% within target"),
+            grid=SlotGrid("UTC", 60), scenario=scenario, team="tier2",
+        )  # fmt: skip
+    plan = plan_staffing(
+        config=config, events=path, target=parse_target("team_ownership 50% within target"),
+        grid=SlotGrid("UTC", 60), scenario=scenario, team="tier2", warmup_days=1, max_rounds=2,
+    )  # fmt: skip
+    from slakeeper.planning.history import read_history
+
+    escalations = read_history(path).arrivals("tier2").size
+    assert plan.team == "tier2"
+    assert plan.tickets.sum() == pytest.approx(escalations / 4, rel=0.35)  # 4 weeks of history
+    assert plan.answer_mix == [(8 * 3600.0, pytest.approx(plan.answer_mix[0][1]))]
+    assert plan.simulated.decided.sum() > 0  # tier2's own OLA clocks were judged

@@ -34,16 +34,23 @@ class History:
     channel: list[str]
     work: dict[str, list[int]] = field(default_factory=dict)  # team -> agent message instants
     handling_gaps: dict[str, list[int]] = field(default_factory=dict)  # team -> µs
+    assigned: dict[str, list[int]] = field(default_factory=dict)  # team -> assign instants
 
     @property
     def end(self) -> int:
         """The last instant the history covers (its last ticket's creation)."""
         return int(self.created.max()) if self.created.size else 0
 
-    def touches_per_ticket(self, team: str) -> float:
-        """Agent messages written in ``team`` per ticket created at ``team`` (at least 1)."""
-        tickets = sum(1 for t in self.team if t == team)
-        return max(1.0, len(self.work.get(team, ())) / tickets) if tickets else 1.0
+    def arrivals(self, team: str) -> npt.NDArray[np.int64]:
+        """When tickets came to ``team``: created there, or assigned to it (in order)."""
+        created = self.created[np.asarray(self.team, dtype=object) == team]
+        moved = np.asarray(self.assigned.get(team, ()), np.int64)
+        return np.sort(np.concatenate([created, moved]))
+
+    def touches_per_arrival(self, team: str) -> float:
+        """Agent messages written in ``team`` per ticket arriving at it (at least 1)."""
+        arrivals = self.arrivals(team).size
+        return max(1.0, len(self.work.get(team, ())) / arrivals) if arrivals else 1.0
 
     def handling_seconds(self, team: str) -> float | None:
         """Mean handling time of one piece of work in ``team``, or None when unknown.
@@ -75,6 +82,7 @@ def read_history(path: str | Path) -> History:
             if line.strip():
                 reader.read(_event(line, number), number)
     history = History(np.asarray(reader.created, np.int64), reader.teams, reader.channels)
+    history.assigned = reader.assigned
     _work(history, reader.messages)
     return history
 
@@ -89,6 +97,7 @@ class _Reader:
         self.team: dict[str, str] = {}
         self.status: dict[str, str] = {}
         self.waiting_since: dict[str, int] = {}
+        self.assigned: dict[str, list[int]] = {}
         self.messages: list[tuple[str, int, str, int | None]] = []  # agent, at, team, since
 
     def read(self, event: dict[str, object], number: int) -> None:
@@ -103,7 +112,8 @@ class _Reader:
             self.channels.append(str(event.get("channel") or "-"))
             self.waiting_since.setdefault(ticket, at)
         elif kind == "assign" and event.get("team"):
-            self.team[ticket] = str(event["team"])
+            self.team[ticket] = team = str(event["team"])
+            self.assigned.setdefault(team, []).append(at)
             self.waiting_since[ticket] = at  # a new team's queue: waiting from now
         elif kind == "status":
             # Back to open from a wait on someone else: the ticket needs an agent again.

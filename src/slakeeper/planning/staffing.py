@@ -16,7 +16,7 @@ from slakeeper.planning import erlang
 
 __all__ = ["Target", "mixed_required_agents", "parse_target", "slot_attainment"]
 
-METRICS = ("first_response", "next_response", "periodic_update", "resolution")
+METRICS = ("first_response", "next_response", "periodic_update", "resolution", "team_ownership")
 _TARGET = re.compile(r"^\s*(\w+)\s+(\d+(?:\.\d+)?)\s*%\s+within\s+(\S+)\s*$")
 
 

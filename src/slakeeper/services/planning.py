@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import InputError
@@ -23,7 +24,14 @@ from slakeeper.planning.forecast import (
 )
 from slakeeper.planning.history import History, read_history
 
-__all__ = ["GroupForecast", "WeekForecast", "forecast_history", "parse_slot"]
+__all__ = [
+    "GroupForecast",
+    "WeekForecast",
+    "forecast_history",
+    "forecast_instants",
+    "history_weeks",
+    "parse_slot",
+]
 
 GROUP_KEYS = ("team", "channel")
 
@@ -96,14 +104,7 @@ def forecast_history(
         history = read_history(history)
     if history.created.size == 0:
         raise InputError("the history has no created events", path=("--events",))
-    ordinals, _ = grid.locate(history.created)
-    first = int(ordinals.min())
-    first_monday = first + (7 - (first - 1) % 7) % 7  # the first full local week
-    weeks = (int(ordinals.max()) - first_monday) // 7  # full weeks before the last day
-    if weeks < 1:
-        raise InputError("the history needs at least one full week", path=("--events",))
-    is_holiday = holiday_test(config)
-    holidays = holiday_matrix(is_holiday, first_monday, weeks + 1)
+    first_monday, weeks, holidays = history_weeks(history, grid, config)
     keys = _group_keys(history, by)
     groups = []
     for key in sorted(set(keys)):
@@ -116,6 +117,34 @@ def forecast_history(
         groups.append(GroupForecast(key, fit, test))
     week_start = date.fromordinal(first_monday) + timedelta(weeks=weeks)
     return WeekForecast(grid, by, week_start, weeks, groups)
+
+
+def history_weeks(
+    history: History, grid: SlotGrid, config: Configuration | None
+) -> tuple[int, int, npt.NDArray[np.bool_]]:
+    """(local ordinal of the first full week's Monday, full weeks, holiday flags of those
+    weeks and the next: weeks + 1 rows of 7)."""
+    ordinals, _ = grid.locate(history.created)
+    first = int(ordinals.min())
+    first_monday = first + (7 - (first - 1) % 7) % 7  # the first full local week
+    weeks = (int(ordinals.max()) - first_monday) // 7  # full weeks before the last day
+    if weeks < 1:
+        raise InputError("the history needs at least one full week", path=("--events",))
+    holidays = holiday_matrix(holiday_test(config), first_monday, weeks + 1)
+    return first_monday, weeks, holidays
+
+
+def forecast_instants(
+    instants: npt.NDArray[np.int64],
+    *,
+    grid: SlotGrid,
+    first_monday: int,
+    weeks: int,
+    holidays: npt.NDArray[np.bool_],
+) -> Forecast:
+    """The next week's forecast of one series of arrival instants."""
+    counts = weekly_counts(grid, instants, first_monday, weeks)
+    return fit_forecast(counts, holidays[:weeks], holidays[weeks])
 
 
 def _group_keys(history: History, by: tuple[str, ...]) -> list[tuple[str, ...]]:

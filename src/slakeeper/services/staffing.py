@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from slakeeper.core.clocks import ClockStatus
+from slakeeper.core.clocks import ClockStatus, Cycle
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import InputError
 from slakeeper.core.evaluation import Diagnostic, evaluate
@@ -30,7 +30,7 @@ from slakeeper.planning.forecast import SlotGrid
 from slakeeper.planning.history import History, read_history
 from slakeeper.planning.staffing import Target, mixed_required_agents, slot_attainment
 from slakeeper.services.evaluations import read_events
-from slakeeper.services.planning import forecast_history
+from slakeeper.services.planning import forecast_instants, history_weeks
 from slakeeper.simulation.planned import PlannedArrivals, with_plan
 from slakeeper.simulation.scenario import Scenario
 
@@ -131,7 +131,9 @@ def _attainment(setup: _Setup, tickets: list, end: int) -> Simulated:  # type: i
     within = setup.target.within_seconds
     for result in tickets:
         for cycle in result.cycles:
-            if cycle.metric != setup.target.metric or not setup.start <= cycle.started_at < end:
+            if not _counted(cycle, setup.target.metric, setup.team):
+                continue
+            if not setup.start <= cycle.started_at < end:
                 continue
             status = cycle.status
             if within is not None:
@@ -176,37 +178,62 @@ def plan_staffing(
     """Forecast, size by Erlang C, then simulate and adjust (see the module docstring)."""
     history = read_history(events)
     intake = scenario.model.intake_team
-    team = team or _intake_team(history, intake)
-    if team != intake:
-        message = (
-            f"plans cover the team tickets are created in: the scenario's intake team is "
-            f"{intake!r} (escalation teams are not planned yet)"
-        )
-        raise InputError(message, path=("--team",))
     if set(history.team) == {"-"}:  # a log without teams: every ticket is the intake's
-        history.team = [team] * len(history.team)
-    week = forecast_history(history, grid=grid, by=("team",), config=config, backtest_weeks=0)
-    found = [g for g in week.groups if g.key == (team,)]
-    if not found:
-        raise InputError(f"no ticket of the history was created in team {team!r}", path=("--team",))
-    tickets = found[0].forecast.mean
+        history.team = [intake] * len(history.team)
+    team = _team(history, scenario, team, target)
+    first_monday, full_weeks, holidays = history_weeks(history, grid, config)
+
+    def forecast(instants: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        return forecast_instants(
+            instants, grid=grid, first_monday=first_monday, weeks=full_weeks, holidays=holidays
+        ).mean
+
+    created = history.created[np.asarray(history.team, dtype=object) == intake]
+    if created.size == 0:
+        raise InputError(f"no ticket of the history was created in team {intake!r}")
+    # The simulation draws the intake's tickets; the team sized is loaded by its arrivals.
+    rates = forecast(created)
+    tickets = rates if team == intake else forecast(history.arrivals(team))
+    week_start = date.fromordinal(first_monday) + timedelta(weeks=full_weeks)
     aht, source = _aht(history, scenario, team, aht_seconds)
-    work = tickets * history.touches_per_ticket(team)
+    work = tickets * history.touches_per_arrival(team)
     load = work * aht / (grid.slot_minutes * 60)
-    mix = _answer_mix(events, config, target, history)
+    mix = _answer_mix(events, config, target, history, team)
     erlang_plan = mixed_required_agents(
         load, aht, [s for s, _ in mix], [w for _, w in mix], target.share
     )
     zone = load_zone(grid.timezone)
-    start = int(datetime(*week.week_start.timetuple()[:3], tzinfo=zone).timestamp()) * US
-    setup = _Setup(scenario, config, grid, team, target, tickets, start, weeks, warmup_days, seed)
+    start = int(datetime(*week_start.timetuple()[:3], tzinfo=zone).timestamp()) * US
+    setup = _Setup(scenario, config, grid, team, target, rates, start, weeks, warmup_days, seed)
     first = simulate_plan(setup, erlang_plan)
     plan = StaffingPlan(
-        grid, team, target, week.week_start, tickets, work, aht, source, mix,
+        grid, team, target, week_start, tickets, work, aht, source, mix,
         erlang_plan, erlang_plan.copy(), first, first,
     )  # fmt: skip
     _adjust(plan, setup, max_rounds)
     return plan
+
+
+def _team(history: History, scenario: Scenario, team: str | None, target: Target) -> str:
+    """The team to plan: given, or the one most tickets were created in."""
+    intake = scenario.model.intake_team
+    team = team or _intake_team(history, intake)
+    if team not in scenario.model.teams:
+        raise InputError(f"the scenario has no team {team!r}", path=("--team",))
+    if team != intake and target.metric != "team_ownership":
+        message = (
+            f"{team!r} is not the intake team ({intake!r}): its service is its own "
+            "team_ownership clocks (OLA); plan it with --target 'team_ownership ...'"
+        )
+        raise InputError(message, path=("--target",))
+    return team
+
+
+def _counted(cycle: Cycle, metric: str, team: str) -> bool:
+    """A clock of the target's metric (of the planned team's own, for team_ownership)."""
+    if cycle.metric != metric:
+        return False
+    return metric != "team_ownership" or cycle.team == team
 
 
 def _intake_team(history: History, default: str) -> str:
@@ -227,9 +254,10 @@ def _aht(history: History, scenario: Scenario, team: str, given: float | None) -
 
 
 def _answer_mix(
-    events: str | Path, config: Configuration, target: Target, history: History
+    events: str | Path, config: Configuration, target: Target, history: History, team: str
 ) -> list[tuple[float, float]]:
-    """The SLA targets (seconds) of the metric's clocks in the history's last two weeks."""
+    """The SLA targets (seconds) of the metric's clocks in the history's last two weeks
+    (the team's own, for team_ownership)."""
     if target.within_seconds is not None:
         return [(target.within_seconds, 1.0)]
     cutoff = history.end - 14 * DAY_US
@@ -241,11 +269,12 @@ def _answer_mix(
     targets: dict[float, int] = {}
     for result in tickets:
         for cycle in result.cycles:
-            if cycle.metric == target.metric:
+            if _counted(cycle, target.metric, team):
                 seconds = cycle.target.sla / US
                 targets[seconds] = targets.get(seconds, 0) + 1
     if not targets:
-        raise InputError(f"no {target.metric} clock in the history under this configuration")
+        message = f"no {target.metric} clock of team {team!r} in the history's last two weeks"
+        raise InputError(message + " under this configuration", path=("--target",))
     return sorted((s, float(n)) for s, n in targets.items())
 
 
@@ -269,7 +298,8 @@ def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
 
     A slot that keeps failing however many agents it gets (a clock shorter than one
     handling time, say) stops receiving more after a few rounds; the search then goes
-    back to the cheapest plan that met the target and trims elsewhere.
+    back to the cheapest plan that met the target and trims elsewhere. When no plan met
+    the target everywhere, the one missing in the fewest slots (then the cheapest) stays.
     """
     share = plan.target.share
     size = plan.planned.size
@@ -277,16 +307,20 @@ def _adjust(plan: StaffingPlan, setup: _Setup, max_rounds: int) -> None:
         plan.planned.copy(), plan.simulated, np.zeros(size, bool), np.zeros(size, np.int64),
         np.zeros(0, np.int64),
     )  # fmt: skip
+    closest = (size + 1, 0.0, search.counts, search.result)  # (failing, hours, counts, result)
     for round_number in range(1, max_rounds + 1):
         failing = search.result.failing(share)
-        plan.rounds.append((round_number, plan.agent_hours(search.counts), int(failing.size)))
+        hours = plan.agent_hours(search.counts)
+        plan.rounds.append((round_number, hours, int(failing.size)))
+        if (failing.size, hours) < closest[:2]:
+            closest = (int(failing.size), hours, search.counts.copy(), search.result)
         if not _step(plan, search, failing):
             break
         search.result = simulate_plan(setup, search.counts)
     if search.best is not None:
         plan.planned, plan.simulated = search.best[1], search.best[2]
-    else:
-        plan.planned, plan.simulated = search.counts, search.result
+    else:  # no plan met the target everywhere: the one that missed in the fewest slots
+        plan.planned, plan.simulated = closest[2], closest[3]
 
 
 def _step(plan: StaffingPlan, search: _Search, failing: npt.NDArray[np.int64]) -> bool:
