@@ -1,8 +1,8 @@
 """``slakeeper plan``: Erlang C, arrival forecasts, staffing plans and shifts (docs/planning.md).
 
 A Typer sub-app registered by :mod:`slakeeper.cli`. Commands parse their options and call
-the framework-free :mod:`slakeeper.planning` package; numpy, pandas-free forecasting,
-matplotlib and OR-Tools are imported inside the commands so ``slakeeper`` starts fast.
+the services and the framework-free :mod:`slakeeper.planning` package, imported inside
+the commands (with numpy, matplotlib and OR-Tools) so that ``slakeeper`` starts fast.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Staffing: exact Erlang C, arrival forecasts, plans checked by simulation, shifts.
 
-Framework-free (numpy; OR-Tools only inside :mod:`slakeeper.planning.shifts`); see
-docs/planning.md.
+Framework-free: numpy and the core (orjson to read logs); OR-Tools and matplotlib are
+imported only inside the functions that use them. See docs/planning.md.
 """
