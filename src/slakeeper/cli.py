@@ -34,6 +34,7 @@ from slakeeper.core import (
 )
 from slakeeper.core.durations import seconds_to_us
 from slakeeper.core.evaluation import Diagnostic
+from slakeeper.plan_cli import plan_app
 from slakeeper.services.evaluations import (
     evaluate_file,
     explain_file,
@@ -55,6 +56,7 @@ time_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(time_app, name="time")
+app.add_typer(plan_app, name="plan")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
