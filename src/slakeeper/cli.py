@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, serve, token_app
 from slakeeper.config import load_calendar, load_config
 from slakeeper.core import (
@@ -34,7 +35,6 @@ from slakeeper.core import (
 )
 from slakeeper.core.durations import seconds_to_us
 from slakeeper.core.evaluation import Diagnostic
-from slakeeper.plan_cli import plan_app
 from slakeeper.services.evaluations import (
     evaluate_file,
     explain_file,
