@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, select
 
 from slakeeper.config.documents import parse_document
 from slakeeper.config.loading import load_config_document
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import ConfigError, NotFoundError
 from slakeeper.services.audit import record
+from slakeeper.store import queries
 from slakeeper.store.configs import ConfigVersion
 
 __all__ = [
@@ -99,7 +100,7 @@ def store_config(connection: Connection, *, text: str, author: str, now: int) ->
 
 def current_number(connection: Connection) -> int | None:
     """The newest version's number (None before any configuration is stored)."""
-    return connection.execute(select(func.max(ConfigVersion.number))).scalar()
+    return queries.newest_config(connection)
 
 
 def get_version(connection: Connection, number: int) -> Row[Any]:
@@ -126,24 +127,20 @@ def configuration_of(connection: Connection, number: int | None) -> Configuratio
 def configurations_of(
     connection: Connection, numbers: set[int | None]
 ) -> dict[int | None, Configuration]:
-    """The parsed configuration of each version in ``numbers``, in one query."""
+    """The parsed configuration of each version in ``numbers`` (one query of digests)."""
     found: dict[int | None, Configuration] = {None: EMPTY}
     wanted = sorted(number for number in numbers if number is not None)
     if not wanted:
         return found
-    rows = connection.execute(
-        select(ConfigVersion.number, ConfigVersion.digest, ConfigVersion.text).where(
-            ConfigVersion.number.in_(wanted)
-        )
-    ).all()
-    for number, digest, text in rows:
-        key = (number, digest)
+    digests = queries.config_digests(connection, wanted)
+    for number in wanted:
+        if number not in digests:
+            raise NotFoundError(f"no configuration version {number}", path=("version",))
+        key = (number, digests[number])
         parsed = _PARSED.get(key)
         if parsed is None:
+            text = queries.config_text(connection, number)
             configuration, _ = validate_config(text, f"config version {number}")
             parsed = _PARSED[key] = replace(configuration, version=str(number))
         found[number] = parsed
-    missing = [number for number in wanted if number not in found]
-    if missing:
-        raise NotFoundError(f"no configuration version {missing[0]}", path=("version",))
     return found

@@ -20,10 +20,13 @@ __all__ = [
     "CLOCK_COLUMNS",
     "TICKET_COLUMNS",
     "chunks",
+    "config_digests",
+    "config_text",
     "delete_placeholders",
     "ensure_tickets",
     "event_bodies",
     "insert_events",
+    "newest_config",
     "replace_clocks",
     "stored_bodies",
     "ticket_versions",
@@ -190,3 +193,25 @@ def token_by_digest(connection: Connection, digest: str) -> tuple[str, str, int 
     sql = f"SELECT name, role, revoked_at FROM api_tokens WHERE digest = {_mark(connection)}"
     rows = _run(connection, sql, (digest,))
     return None if not rows else (rows[0][0], rows[0][1], rows[0][2])
+
+
+def config_digests(connection: Connection, numbers: Sequence[int]) -> dict[int, str]:
+    """The digest of each stored configuration version of ``numbers`` (primary key)."""
+    found: dict[int, str] = {}
+    for part in chunks(numbers):
+        marks = _marks(connection, len(part))
+        sql = f"SELECT number, digest FROM config_versions WHERE number IN ({marks})"
+        found.update(_run(connection, sql, part))
+    return found
+
+
+def config_text(connection: Connection, number: int) -> str:
+    """The text of a stored configuration version (primary key)."""
+    sql = f"SELECT text FROM config_versions WHERE number = {_mark(connection)}"
+    return str(_run(connection, sql, (number,))[0][0])
+
+
+def newest_config(connection: Connection) -> int | None:
+    """The newest configuration version's number (primary key), None before any."""
+    value = _run(connection, "SELECT max(number) FROM config_versions")[0][0]
+    return None if value is None else int(value)
