@@ -59,14 +59,12 @@ async def read_json(request: Request, *, limit: int, max_depth: int) -> tuple[An
 def _depth(value: Any, limit: int) -> int:
     """Nesting depth, iteratively (no recursion on hostile input), stopping past ``limit``."""
     deepest = 0
-    stack = [(value, 1)]
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         item, depth = stack.pop()
         if depth > limit:
             return depth
         deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
