@@ -72,9 +72,7 @@ def test_a_team_on_leave_breaches_more_in_that_period() -> None:
     by_week: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for week in (0, 1, 2, 3):
         lines = [
-            line
-            for line in data.splitlines()
-            if week_of.get(documents(line)[0]["ticket"]) == week
+            line for line in data.splitlines() if week_of.get(documents(line)[0]["ticket"]) == week
         ]
         tally = attainment_of_lines(lines, config, scenario.start + 28 * 86_400_000_000)
         first = [tally.tally(t, "first_response") for t in ("enterprise", "mid_market", "standard")]
