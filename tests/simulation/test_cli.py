@@ -69,7 +69,7 @@ def test_emit_accounts_matches_the_default_configuration() -> None:
             account.tier,
             account.timezone,
         )
-    assert len(load_scenario().agents) == 37
+    assert len(load_scenario().agents) == 53
 
 
 BAD = [

@@ -208,7 +208,7 @@ SHIPPED = ("default", "thin")  # scenarios shipped with slakeeper, by name
 
 
 def default_scenario_path() -> Path:
-    """The scenario shipped with slakeeper (about 100,000 tickets a year, 37 agents)."""
+    """The scenario shipped with slakeeper (about 100,000 tickets a year, 53 agents)."""
     return shipped_scenario_path("default")
 
 
