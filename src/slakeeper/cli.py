@@ -357,6 +357,20 @@ def simulate_command(
     emit_accounts: Annotated[
         bool, typer.Option("--emit-accounts", help="Print the scenario's accounts section.")
     ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: runs over a week, when stderr is a terminal).",
+        ),
+    ] = None,
+    attainment: Annotated[
+        bool | None,
+        typer.Option(
+            "--attainment/--no-attainment",
+            help="Attainment table on stderr at the end (default: with --out).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a support organisation and write its ticket events (docs/simulator.md)."""
     from slakeeper.simulation.commands import run_simulate
@@ -372,6 +386,8 @@ def simulate_command(
         pick=pick,
         staffing=staffing,
         emit_accounts=emit_accounts,
+        progress=progress,
+        attainment=attainment,
     )
 
 

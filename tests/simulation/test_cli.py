@@ -69,7 +69,7 @@ def test_emit_accounts_matches_the_default_configuration() -> None:
             account.tier,
             account.timezone,
         )
-    assert len(load_scenario().agents) == 37
+    assert len(load_scenario().agents) == 53
 
 
 BAD = [
@@ -101,3 +101,15 @@ def test_bad_scenarios_give_line_numbered_errors(
     assert done.returncode == 2, done.stderr
     assert f"error: {path}:{line}{expected}" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_attainment_table_on_stderr_with_out_and_never_on_stdout(tmp_path: Path) -> None:
+    out = tmp_path / "days.jsonl"
+    written = slakeeper("simulate", "--days", "2", "--seed", "3", "--out", str(out))
+    assert written.returncode == 0, written.stderr
+    assert "judged by the core" in written.stderr
+    rows = [line.split() for line in written.stderr.splitlines()[2:]]
+    assert {row[0] for row in rows} >= {"enterprise", "mid_market", "standard"}
+    plain = slakeeper("simulate", "--days", "2", "--seed", "3")
+    assert plain.stderr == ""
+    assert plain.stdout.encode() == out.read_bytes()  # the table never touches the events

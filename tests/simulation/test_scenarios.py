@@ -30,7 +30,8 @@ def test_thin_scenario_breaches_more_clocks() -> None:
     thin_data, _ = run(thin, days=42)
     breached, total = breaches(data, default.config_path, now)
     thin_breached, thin_total = breaches(thin_data, default.config_path, now)
-    assert thin_breached / thin_total > 2 * breached / total
+    # tuned default: about 16% of all clocks (OLAs included) breach by age picking, thin 28%
+    assert thin_breached / thin_total > 1.5 * breached / total
 
 
 def test_a_scenario_overrides_top_level_keys_of_its_base(tmp_path: Path) -> None:

@@ -28,24 +28,75 @@ def run_simulate(
     pick: str | None,
     staffing: float | None,
     emit_accounts: bool,
+    progress: bool | None = None,
+    attainment: bool | None = None,
 ) -> None:
-    """Load the scenario, then print its accounts or write a simulated history."""
+    """Load the scenario, then print its accounts or write a simulated history.
+
+    ``progress``: None shows the bar for runs over a week when stderr is a terminal.
+    ``attainment``: None prints the table on stderr only when writing to ``out``, so
+    stdout stays clean JSONL; True with stdout keeps the lines in memory to evaluate them.
+    """
     loaded = load_scenario(scenario, staffing=staffing)
     if emit_accounts:
         sys.stdout.write(emit_accounts_text(loaded))
         return
     configuration = _configuration(loaded, config, pick)
+    judge = _judging_config(loaded, config, configuration) if attainment is not False else None
+    if attainment is None and out is None:
+        judge = None
+    if attainment and judge is None:
+        raise InputError("the attainment table needs --config or the scenario's config")
     first = loaded.start if start is None else start
-    with _output(out) as stream, _progress(first, days) as progress:
+    kept: list[bytes] | None = [] if judge is not None and out is None else None
+    with _output(out) as stream, _progress(first, days, progress) as bar:
+        write = stream.write if kept is None else _tee(stream.write, kept)
         simulate(
             loaded,
             days=days,
             seed=seed,
-            write=stream.write,
+            write=write,
             start=start,
             config=configuration,
-            progress=progress,
+            progress=bar,
         )
+    if judge is not None:
+        end = first + int(days * DAY)
+        _print_attainment(out, kept, judge, end)
+
+
+def _judging_config(
+    scenario: Scenario, config: Path | None, picking: Configuration | None
+) -> Configuration | None:
+    """The configuration the table judges by: the picking one, else the given or scenario's."""
+    if picking is not None:
+        return picking
+    path = config if config is not None else scenario.config_path
+    return None if path is None else load_config(path)
+
+
+def _tee(write: Callable[[bytes], object], kept: list[bytes]) -> Callable[[bytes], None]:
+    def both(chunk: bytes) -> None:
+        write(chunk)
+        kept.append(chunk)
+
+    return both
+
+
+def _print_attainment(
+    out: Path | None, kept: list[bytes] | None, config: Configuration, end: int
+) -> None:
+    """Evaluate what was written through the core and print the table on stderr."""
+    from slakeeper.simulation.attainment import attainment_of_lines, format_attainment
+
+    if kept is not None:
+        table = attainment_of_lines(b"".join(kept).splitlines(), config, end)
+    else:
+        assert out is not None
+        with open(out, "rb") as lines:
+            table = attainment_of_lines(lines, config, end)
+    sys.stderr.write("attainment at the end of the run, judged by the core:\n")
+    sys.stderr.write(format_attainment(table))
 
 
 def emit_accounts_text(scenario: Scenario) -> str:
@@ -85,15 +136,19 @@ def _output(path: Path | None) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def _progress(start: int, days: float) -> Iterator[Callable[[int], None] | None]:
-    """A Rich progress bar on stderr for runs of more than a week, when stderr is a terminal."""
-    if days <= 7 or not sys.stderr.isatty():
+def _progress(
+    start: int, days: float, wanted: bool | None
+) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr: when asked, or by default for runs of more than a week
+    when stderr is a terminal (never into a redirected stderr unless asked)."""
+    if wanted is False or (wanted is None and (days <= 7 or not sys.stderr.isatty())):
         yield None
         return
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True, force_terminal=True if wanted else None)
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task("simulating", total=days)
 
         def advance(at: int) -> None:

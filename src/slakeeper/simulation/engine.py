@@ -14,12 +14,10 @@ The simulator computes no SLA number: it only asks the core which clock is due f
 from __future__ import annotations
 
 import heapq
-import math
 import random
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -27,18 +25,20 @@ import orjson
 from slakeeper.core.clocks import ClockStatus
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.evaluation import Diagnostic, evaluate_ticket
-from slakeeper.core.events import Event, parse_event
+from slakeeper.core.events import parse_event
 from slakeeper.core.instants import format_instant
 from slakeeper.core.timelines import compile_years
 from slakeeper.core.zones import load_zone
+from slakeeper.simulation.absences import absent_days, local_date
+from slakeeper.simulation.draws import csat_score, cumulative, delay, draw, lognormal, poisson
 from slakeeper.simulation.scenario import (
     CHANNELS,
     MONTHS,
     TEAM_OUTCOMES,
     AgentSpec,
-    LogNormal,
     Scenario,
 )
+from slakeeper.simulation.state import AgentState, Pick, SimulationStats, TicketState
 from slakeeper.simulation.texts import TextMaker
 
 __all__ = ["Pick", "SimulationStats", "Simulator", "simulate"]
@@ -51,58 +51,7 @@ _NEVER = 1 << 62
 
 # Action kinds, in heap entries (at, seq, kind, subject).
 _DAY, _ARRIVE, _DONE, _WAKE, _SHIFT_END, _CUSTOMER, _HOLD_END, _REOPEN, _CLOSE, _CSAT = range(10)
-
-
-@dataclass(slots=True)
-class _Ticket:
-    id: str
-    number: int
-    created: int
-    account: str
-    tier: str
-    severity: str
-    product: str
-    team: str
-    tier_rank: int = 0
-    status: str = "new"
-    n: int = 0  # events written so far
-    events: list[Event] = field(default_factory=list)  # kept only when picking by urgency
-    due_n: int = -1  # the event count the cached due was computed at
-    due: int = _NEVER
-    queued: bool = False
-    epoch: int = 0  # bumped by a reopen: a pending close of the old solve is void
-    touched: bool = False
-
-
-@dataclass(slots=True)
-class _Agent:
-    spec: AgentSpec
-    starts: list[int]
-    ends: list[int]
-    epoch: int = 0  # bumped whenever the agent changes state: stale actions are ignored
-    idle: bool = False
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One pick, for tests: who took what when, and every ticket it could have taken."""
-
-    at: int
-    agent: str
-    ticket: str
-    candidates: tuple[tuple[str, int], ...]  # (ticket, events written so far)
-
-
-@dataclass
-class SimulationStats:
-    """Counts of what happened (events, tickets, outcomes) and the handling times drawn."""
-
-    events: int = 0
-    tickets: int = 0
-    bursts: int = 0
-    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TEAM_OUTCOMES, 0))
-    handling_us: dict[str, list[int]] = field(default_factory=dict)
-    evaluations: int = 0
+_UPDATE = 10
 
 
 class Simulator:
@@ -134,19 +83,34 @@ class Simulator:
         self._heap: list[tuple[int, int, int, Any]] = []
         self._seq = 0
         self._buffer: list[bytes] = []
-        self._queues: dict[str, dict[int, _Ticket]] = {team: {} for team in self.model.teams}
-        self._idle: dict[str, dict[str, _Agent]] = {team: {} for team in self.model.teams}
+        self._queues: dict[str, dict[int, TicketState]] = {team: {} for team in self.model.teams}
+        self._idle: dict[str, dict[str, AgentState]] = {team: {} for team in self.model.teams}
+        self._absent = self._absences(seed)
         self._agents = [self._agent(spec) for spec in scenario.agents]
         self._prepare_arrivals()
 
     # ---- set-up -------------------------------------------------------------------------
 
-    def _agent(self, spec: AgentSpec) -> _Agent:
+    def _agent(self, spec: AgentSpec) -> AgentState:
         first = datetime.fromtimestamp(self.start / US, UTC).year - 1
         last = datetime.fromtimestamp(self.end / US, UTC).year + 2
         timeline = compile_years(spec.calendar, first, last)
         starts, ends = timeline.starts_list[:-1], timeline.ends_list[:-1]
-        return _Agent(spec, starts, ends)
+        away = self._absent.get(spec.id)
+        if away:  # a shift that begins on a day away is not worked
+            zone = load_zone(spec.timezone)
+            kept = [i for i, at in enumerate(starts) if local_date(at, zone) not in away]
+            starts, ends = [starts[i] for i in kept], [ends[i] for i in kept]
+        return AgentState(spec, starts, ends)
+
+    def _absences(self, seed: int) -> dict[str, set[Any]]:
+        model = self.model.absences
+        if model is None:
+            return {}
+        first = datetime.fromtimestamp(self.start / US, UTC).date() - timedelta(days=8)
+        last = datetime.fromtimestamp(self.end / US, UTC).date() + timedelta(days=2)
+        agents = [(spec.id, spec.team) for spec in self.scenario.agents]
+        return absent_days(model, agents, first, last, seed)
 
     def _prepare_arrivals(self) -> None:
         model = self.model
@@ -157,20 +121,20 @@ class Simulator:
         self._per_hour = model.tickets_per_week / 168.0
         self._season = [model.season.get(month, 1.0) for month in MONTHS]
         self._channels = [c for c in CHANNELS if model.channels.get(c, 0) > 0]
-        self._channel_weights = _cumulative([model.channels[c] for c in self._channels])
+        self._channel_weights = cumulative([model.channels[c] for c in self._channels])
         self._severity = {
-            tier: (list(mix), _cumulative(list(mix.values())))
+            tier: (list(mix), cumulative(list(mix.values())))
             for tier, mix in model.severity_mix.items()
         }
         self._products = [p for p, spec in model.products.items() if spec.weight > 0]
-        self._product_weights = _cumulative([model.products[p].weight for p in self._products])
-        self._account_weights = _cumulative(self._account_share)
+        self._product_weights = cumulative([model.products[p].weight for p in self._products])
+        self._account_weights = cumulative(self._account_share)
         ranks = {tier: rank for rank, tier in enumerate(("enterprise", "mid_market", "standard"))}
         self._tier_rank = ranks
         self._outcomes = {
             name: (
                 [o for o in TEAM_OUTCOMES if team.outcomes.get(o, 0) > 0],
-                _cumulative(
+                cumulative(
                     [team.outcomes[o] for o in TEAM_OUTCOMES if team.outcomes.get(o, 0) > 0]
                 ),
             )
@@ -196,6 +160,7 @@ class Simulator:
             _REOPEN: self._on_reopen,
             _CLOSE: self._on_close,
             _CSAT: self._on_csat,
+            _UPDATE: self._on_update,
         }
         end = self.end
         while heap:
@@ -219,7 +184,7 @@ class Simulator:
             self.write(b"".join(self._buffer))
             self._buffer.clear()
 
-    def _emit(self, ticket: _Ticket, at: int, kind: str, **fields: Any) -> None:
+    def _emit(self, ticket: TicketState, at: int, kind: str, **fields: Any) -> None:
         ticket.n += 1
         document: dict[str, Any] = {
             "id": f"{ticket.id}-{ticket.n}",
@@ -249,11 +214,11 @@ class Simulator:
                 weight = self.scenario.hour_of_week[local.weekday() * 24 + local.hour]
                 season = self._season[local.month - 1]
                 rate = self._per_hour * self._account_share[index] * weight * season
-                for _ in range(_poisson(rng, rate)):
+                for _ in range(poisson(rng, rate)):
                     arrivals.append((begin + int(rng.random() * HOUR), index))
         bursts = self.model.bursts
         if bursts is not None:
-            for _ in range(_poisson(rng, bursts.per_week / 7.0)):
+            for _ in range(poisson(rng, bursts.per_week / 7.0)):
                 arrivals.extend(self._burst(at + int(rng.random() * DAY)))
         arrivals.sort()
         for when, spec in arrivals:
@@ -268,10 +233,10 @@ class Simulator:
         count = min(rng.randint(low, high), len(self.model.accounts))
         chosen: list[int] = []
         while len(chosen) < count:
-            index = _draw(rng, self._account_weights)
+            index = draw(rng, self._account_weights)
             if index not in chosen:
                 chosen.append(index)
-        product = self._products[_draw(rng, self._product_weights)]
+        product = self._products[draw(rng, self._product_weights)]
         self.stats.bursts += 1
         window = int(bursts.within_minutes * MINUTE)
         return [
@@ -288,13 +253,13 @@ class Simulator:
         account = self.model.accounts[index]
         if not burst:
             names, cumulative = self._severity[account.tier]
-            severity = names[_draw(rng, cumulative)]
-            product = self._products[_draw(rng, self._product_weights)]
-        channel = self._channels[_draw(rng, self._channel_weights)]
+            severity = names[draw(rng, cumulative)]
+            product = self._products[draw(rng, self._product_weights)]
+        channel = self._channels[draw(rng, self._channel_weights)]
         subject, description = self.texts.make(severity, product)
         self.stats.tickets += 1
         number = self.stats.tickets
-        ticket = _Ticket(
+        ticket = TicketState(
             id=f"T-{number}",
             number=number,
             created=at,
@@ -323,11 +288,13 @@ class Simulator:
             tags=["incident"] if burst else [],
             custom=custom,
         )
+        if not burst:
+            self._plan_change(ticket, at)
         self._enqueue(ticket, at)
 
     # ---- queues and agents --------------------------------------------------------------
 
-    def _enqueue(self, ticket: _Ticket, at: int) -> None:
+    def _enqueue(self, ticket: TicketState, at: int) -> None:
         ticket.queued = True
         self._queues[ticket.team][ticket.number] = ticket
         for agent in list(self._idle[ticket.team].values()):
@@ -337,7 +304,7 @@ class Simulator:
             if skills is None or ticket.product in skills:
                 self._try_pick(agent, at)
 
-    def _shift(self, agent: _Agent, at: int) -> tuple[bool, int]:
+    def _shift(self, agent: AgentState, at: int) -> tuple[bool, int]:
         """(on shift at ``at``, end of that shift or start of the next one)."""
         index = bisect_right(agent.ends, at)
         if index >= len(agent.starts):
@@ -346,7 +313,7 @@ class Simulator:
             return True, agent.ends[index]
         return False, agent.starts[index]
 
-    def _available(self, agent: _Agent, at: int) -> None:
+    def _available(self, agent: AgentState, at: int) -> None:
         on, boundary = self._shift(agent, at)
         agent.epoch += 1
         if not on:
@@ -357,7 +324,7 @@ class Simulator:
             return
         self._try_pick(agent, at)
 
-    def _try_pick(self, agent: _Agent, at: int) -> None:
+    def _try_pick(self, agent: AgentState, at: int) -> None:
         team = agent.spec.team
         on, end = self._shift(agent, at)
         agent.epoch += 1
@@ -400,9 +367,9 @@ class Simulator:
 
     def _handling(self, team: str) -> int:
         spec = self.model.teams[team].handling
-        return max(US, int(_lognormal(self.rng, spec) * MINUTE))
+        return max(US, int(lognormal(self.rng, spec) * MINUTE))
 
-    def _refresh_due(self, ticket: _Ticket, at: int) -> None:
+    def _refresh_due(self, ticket: TicketState, at: int) -> None:
         """The earliest due instant among the ticket's unfulfilled clocks, from the core."""
         if ticket.due_n == ticket.n:
             return  # no event since: the core's due instants are unchanged
@@ -436,7 +403,7 @@ class Simulator:
         rng = self.rng
         team = agent.spec.team
         names, cumulative = self._outcomes[team]
-        outcome = names[_draw(rng, cumulative)]
+        outcome = names[draw(rng, cumulative)]
         self.stats.outcomes[outcome] += 1
         who = agent.spec.id
         self._emit(ticket, at, "message", author="agent", agent=who)
@@ -445,43 +412,61 @@ class Simulator:
         ticket.touched = True
         customers = self.model.customers
         if outcome == "reply":
-            self._push(at + _delay(rng, customers.reply), _CUSTOMER, (ticket, False))
+            self._push(at + delay(rng, customers.reply), _CUSTOMER, (ticket, False))
         elif outcome == "pending":
             self._status(ticket, at, "pending")
-            self._push(at + _delay(rng, customers.reply), _CUSTOMER, (ticket, True))
+            self._push(at + delay(rng, customers.reply), _CUSTOMER, (ticket, True))
         elif outcome == "on_hold":
             self._status(ticket, at, "on_hold")
-            self._push(at + _delay(rng, customers.third_party), _HOLD_END, ticket)
+            self._push(at + delay(rng, customers.third_party), _HOLD_END, ticket)
         elif outcome == "escalate":
             target = self.model.teams[team].escalate_to
             assert target is not None
-            ticket.team = target
-            self._emit(ticket, at, "assign", team=target)
-            self._enqueue(ticket, at)
+            self._assign(ticket, at, target, back=False)
+        elif outcome == "hand_back" and ticket.came_from:
+            self._assign(ticket, at, ticket.came_from[-1], back=True)
+        elif outcome == "hand_back":  # nowhere to hand it back to: the agent replies
+            self._push(at + delay(rng, customers.reply), _CUSTOMER, (ticket, False))
         else:
             self._solve(ticket, at)
         if epoch == agent.epoch:
             self._available(agent, at)
 
-    def _status(self, ticket: _Ticket, at: int, status: str) -> None:
+    def _assign(self, ticket: TicketState, at: int, team: str, *, back: bool) -> None:
+        if back:
+            ticket.came_from.pop()
+        else:
+            ticket.came_from.append(ticket.team)
+        ticket.team = team
+        self._emit(ticket, at, "assign", team=team)
+        self._enqueue(ticket, at)
+
+    def _status(self, ticket: TicketState, at: int, status: str) -> None:
         ticket.status = status
         self._emit(ticket, at, "status", status=status)
 
-    def _solve(self, ticket: _Ticket, at: int) -> None:
+    def _solve(self, ticket: TicketState, at: int) -> None:
         rng = self.rng
         customers = self.model.customers
         self._status(ticket, at, "solved")
         close_at = at + int(customers.close_after_hours * HOUR)
         if rng.random() < customers.reopen.probability:
-            when = at + _delay(rng, customers.reopen.delay)
+            when = at + delay(rng, customers.reopen.delay)
             if when < close_at:
                 self._push(when, _REOPEN, (ticket, ticket.epoch))
                 return
         self._push(close_at, _CLOSE, (ticket, ticket.epoch))
+        changes = self.model.changes
+        if changes is not None and rng.random() < changes.while_solved:
+            when = at + delay(rng, changes.delay)
+            if when < close_at:  # a second look after the solve: raised or lowered one step
+                severity = _step(ticket.severity, up=rng.random() < 0.5)
+                reopens = rng.random() < changes.reopen_after_change
+                self._push(when, _UPDATE, (ticket, severity, ticket.epoch, reopens))
         if rng.random() < customers.csat.probability:
             hours = (at - ticket.created) / HOUR
-            score = _csat_score(rng, hours, customers.csat.fast_hours)
-            self._push(at + _delay(rng, customers.csat.delay), _CSAT, (ticket, score))
+            score = csat_score(rng, hours, customers.csat.fast_hours)
+            self._push(at + delay(rng, customers.csat.delay), _CSAT, (ticket, score))
 
     def _on_customer(self, at: int, subject: Any) -> None:
         ticket, reopens = subject
@@ -490,7 +475,7 @@ class Simulator:
             self._status(ticket, at, "open")
         self._enqueue(ticket, at)
 
-    def _on_hold_end(self, at: int, ticket: _Ticket) -> None:
+    def _on_hold_end(self, at: int, ticket: TicketState) -> None:
         self._status(ticket, at, "open")
         self._enqueue(ticket, at)
 
@@ -509,6 +494,34 @@ class Simulator:
             return
         self._status(ticket, at, "closed")
         ticket.events = []  # a closed ticket is never picked again
+
+    # ---- severity changes ---------------------------------------------------------------
+
+    def _plan_change(self, ticket: TicketState, at: int) -> None:
+        """A P3 that is really an outage is raised to P1; a P1 or P2 may prove milder."""
+        changes = self.model.changes
+        if changes is None:
+            return
+        rng = self.rng
+        if ticket.severity != "P1" and rng.random() < changes.raise_to_p1:
+            severity = "P1"
+        elif ticket.severity in ("P1", "P2") and rng.random() < changes.lower:
+            severity = _step(ticket.severity, up=False)
+        else:
+            return
+        self._push(at + delay(rng, changes.delay), _UPDATE, (ticket, severity, None, False))
+
+    def _on_update(self, at: int, subject: Any) -> None:
+        ticket, severity, epoch, reopens = subject
+        if ticket.status == "closed" or severity == ticket.severity:
+            return
+        if epoch is not None and (epoch != ticket.epoch or ticket.status != "solved"):
+            return  # planned while solved, but the ticket was reopened meanwhile
+        ticket.severity = severity
+        self._emit(ticket, at, "update", fields={"severity": severity})
+        if reopens:
+            when = at + delay(self.rng, self.model.customers.reply)
+            self._push(when, _REOPEN, (ticket, ticket.epoch))
 
     def _on_csat(self, at: int, subject: Any) -> None:
         ticket, score = subject
@@ -543,48 +556,18 @@ def simulate(
 # ---- helpers ------------------------------------------------------------------------------
 
 
-def _age_key(ticket: _Ticket) -> tuple[int, int]:
+def _step(severity: str, *, up: bool) -> str:
+    """The severity one step up (towards P1) or down (towards P4)."""
+    order = ("P1", "P2", "P3", "P4")
+    if severity not in order:
+        return severity
+    index = order.index(severity) + (-1 if up else 1)
+    return order[max(0, min(len(order) - 1, index))]
+
+
+def _age_key(ticket: TicketState) -> tuple[int, int]:
     return (ticket.created, ticket.number)
 
 
-def _urgency_key(ticket: _Ticket) -> tuple[int, int, int, int]:
+def _urgency_key(ticket: TicketState) -> tuple[int, int, int, int]:
     return (ticket.due, ticket.tier_rank, ticket.created, ticket.number)
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    total, out = 0.0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
-
-
-def _draw(rng: random.Random, cumulative: list[float]) -> int:
-    index = bisect_right(cumulative, rng.random() * cumulative[-1])
-    return min(index, len(cumulative) - 1)
-
-
-def _poisson(rng: random.Random, rate: float) -> int:
-    if rate <= 0:
-        return 0
-    if rate > 30:
-        return max(0, round(rng.gauss(rate, math.sqrt(rate))))
-    limit, count, product = math.exp(-rate), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
-
-
-def _lognormal(rng: random.Random, spec: LogNormal) -> float:
-    return rng.lognormvariate(math.log(spec.median_minutes), spec.sigma)
-
-
-def _delay(rng: random.Random, spec: LogNormal) -> int:
-    return max(US, int(_lognormal(rng, spec) * MINUTE))
-
-
-def _csat_score(rng: random.Random, hours: float, fast_hours: float) -> int:
-    """5 when served fast, falling by about one point each time the wait quadruples."""
-    mean = 5.0 - 0.5 * math.log2(1.0 + hours / fast_hours)
-    return max(1, min(5, round(rng.gauss(mean, 0.8))))

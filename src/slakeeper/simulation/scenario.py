@@ -22,6 +22,7 @@ from slakeeper.core.calendars import Calendar, make_calendar
 from slakeeper.core.errors import ConfigError, KeyPath, SlaError
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.zones import load_zone
+from slakeeper.simulation.absences import AbsenceModel, country_of_zone
 
 __all__ = [
     "CHANNELS",
@@ -42,7 +43,8 @@ TIERS = ("enterprise", "mid_market", "standard")
 CHANNELS = ("email", "slack", "teams", "chat", "web_form", "api")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-TEAM_OUTCOMES = ("reply", "pending", "on_hold", "escalate", "solve")
+# hand_back: assign the ticket back to the team it came from (a reply at the intake team)
+TEAM_OUTCOMES = ("reply", "pending", "on_hold", "escalate", "solve", "hand_back")
 
 Tier = Literal["enterprise", "mid_market", "standard"]
 Channel = Literal["email", "slack", "teams", "chat", "web_form", "api"]
@@ -110,7 +112,8 @@ class AgentModel(_Strict):
     team: str
     timezone: str
     shift: dict[str, Any]
-    holiday_sets: list[str] = []
+    holiday_sets: list[str] | None = None  # default: the country of `timezone`, or `country`
+    country: str | None = None
     skills: list[str] | None = None
 
 
@@ -127,6 +130,16 @@ class ReopenModel(_Strict):
 
     probability: float = Field(ge=0, le=1)
     delay: LogNormal
+
+
+class ChangesModel(_Strict):
+    """Severity changes during a ticket's life, as ``update`` events."""
+
+    raise_to_p1: float = Field(default=0, ge=0, le=1)  # a non-P1 that turns out to be an outage
+    lower: float = Field(default=0, ge=0, le=1)  # a P1/P2 lowered one step once understood
+    delay: LogNormal = LogNormal(median_minutes=120, sigma=1.0)  # after creation
+    while_solved: float = Field(default=0, ge=0, le=1)  # changed after the solve, before closing
+    reopen_after_change: float = Field(default=0.5, ge=0, le=1)  # ... and the customer reopens
 
 
 class CustomersModel(_Strict):
@@ -159,6 +172,8 @@ class ScenarioModel(_Strict):
     teams: dict[str, TeamModel] = Field(min_length=1)
     agents: list[AgentModel] = Field(min_length=1)
     customers: CustomersModel
+    absences: AbsenceModel | None = None
+    changes: ChangesModel | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,7 @@ SHIPPED = ("default", "thin")  # scenarios shipped with slakeeper, by name
 
 
 def default_scenario_path() -> Path:
-    """The scenario shipped with slakeeper (about 100,000 tickets a year, 37 agents)."""
+    """The scenario shipped with slakeeper (about 100,000 tickets a year, 53 agents)."""
     return shipped_scenario_path("default")
 
 
@@ -223,6 +238,7 @@ def parse_scenario(document: Document, *, staffing: float | None = None) -> Scen
     start = check.instant(model.start)
     check.weights(model)
     check.references(model)
+    check.absences(model)
     factor = model.staffing if staffing is None else staffing
     agents = check.agents(model, factor)
     config_path = None
@@ -382,7 +398,7 @@ class _Checker(Problems):
                     group.id,
                     timezone=group.timezone,
                     weekly=weekly,
-                    holiday_sets=group.holiday_sets,
+                    holiday_sets=_holiday_sets(model, group),
                 )
             except SlaError as exc:
                 for each in exc.details:
@@ -405,6 +421,20 @@ class _Checker(Problems):
                 agents.append(AgentSpec(name, group.team, group.timezone, calendar, skills))
         return agents
 
+    def absences(self, model: ScenarioModel) -> None:
+        absences = model.absences
+        if absences is None:
+            return
+        for key in ("sick_spell_days", "vacation_block_days"):
+            low, high = getattr(absences, key)
+            if not 1 <= low <= high:
+                self.add(("absences", key), "expected [fewest, most] with 1 <= fewest <= most")
+        for index, period in enumerate(absences.periods):
+            if period.team not in model.teams:
+                self.add(("absences", "periods", index, "team"), f"unknown team {period.team!r}")
+            if period.to < period.from_:
+                self.add(("absences", "periods", index, "to"), "ends before it begins")
+
     def shift(self, path: KeyPath, shift: dict[str, Any]) -> dict[str, Any]:
         """``{mon-fri: "09:00-17:00", sat: [...]}`` → a calendar's ``weekly`` mapping."""
         weekly: dict[str, Any] = {}
@@ -421,6 +451,16 @@ class _Checker(Problems):
                     self.add((*path, key), f"{day} is given twice")
                 weekly[day] = [windows] if isinstance(windows, str) else windows
         return weekly
+
+
+def _holiday_sets(model: ScenarioModel, group: AgentModel) -> list[str]:
+    """The group's holiday sets: as given, else its country's when public holidays apply."""
+    if group.holiday_sets is not None:
+        return group.holiday_sets
+    if model.absences is None or not model.absences.public_holidays:
+        return []
+    country = group.country or country_of_zone(group.timezone)
+    return [country] if country else []
 
 
 def emit_accounts(scenario: Scenario) -> str:
