@@ -41,6 +41,7 @@ from slakeeper.services.evaluations import (
     ticket_document,
     write_documents,
 )
+from slakeeper.triage.commands import triage_app
 
 app = typer.Typer(
     name="slakeeper",
@@ -54,6 +55,7 @@ time_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(time_app, name="time")
+app.add_typer(triage_app, name="triage")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
