@@ -49,7 +49,8 @@ def load_triage(raw: Any, problems: Problems) -> dict[str, TriageTarget]:
             continue
         if not 0 <= model.threshold <= 1:
             problems.add(
-                (*path, "threshold"), f"expected a confidence between 0 and 1, got {model.threshold}"
+                (*path, "threshold"),
+                f"expected a confidence between 0 and 1, got {model.threshold}",
             )
             continue
         found[name] = TriageTarget(field=name, model=model.model, threshold=float(model.threshold))
