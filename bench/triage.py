@@ -2,10 +2,11 @@
 
     PYTHONPATH=src python bench/triage.py [--sim FILE]
 
-1. gitbugs-hadoop (../shared/data, GitBugs, Patil et al. 2024, CC BY 4.0): severity from
-   Summary + Description, trained on the oldest 80 %, tested on the newest 20 % (by Created),
+1. gitbugs-hadoop (../shared/data; GitBugs, Patil et al. 2024, CC BY 4.0): severity
+   from Summary + Description, trained on the oldest 80 %, tested on the newest 20 % (by Created),
    beside the majority-class and keyword-rule baselines.
-2. The simulator's created events: severity and product (routing) from subject + description (time split).
+2. The simulator's created events: severity and product (routing) from subject +
+   description (time split).
 3. Training time on 10,000 simulated tickets (target < 60 s); prediction p99 per ticket, one
    at a time (target < 10 ms) and in batches of 512 (target < 1 ms per ticket).
 """

@@ -26,4 +26,7 @@ def test_quoted_reply_and_signature_are_dropped() -> None:
 
 
 def test_any_script_is_kept_and_case_folded() -> None:
-    assert clean_text("Drucker STRASSE Ｆｕｌｌ 打印机坏了") == "drucker strasse full 打印机坏了"
+    assert (
+        clean_text("Drucker STRASSE \uff26\uff55\uff4c\uff4c 打印机坏了")
+        == "drucker strasse full 打印机坏了"
+    )

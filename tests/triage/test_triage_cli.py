@@ -58,7 +58,7 @@ def test_evaluate_reports_figures_beside_baselines(model: Path, fresh_csv: Path)
     result = json.loads(done.stdout)
     assert result["accuracy"] > result["baselines"]["majority"]["accuracy"] + 0.3
     assert result["top3"] >= result["accuracy"]
-    assert [row["coverage"] for row in result["coverage"]][0] == 1.0
+    assert result["coverage"][0]["coverage"] == 1.0
     assert {row["label"] for row in result["per_class"]} == {"network", "access", "printing"}
 
 

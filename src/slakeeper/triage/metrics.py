@@ -3,6 +3,7 @@ accuracy against coverage and a reliability curve; and the two baselines beside 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,9 @@ class KeywordRules:
         for label, counts in words_by_label.items():
             rest = len(labels) - sizes[label]
 
-            def odds(word: str, label: str = label, counts: Counter[str] = counts) -> float:
+            def odds(
+                word: str, label: str = label, counts: Counter[str] = counts, rest: int = rest
+            ) -> float:
                 inside = (counts[word] + 0.5) / (sizes[label] + 1)
                 outside = (everywhere[word] - counts[word] + 0.5) / (rest + 1)
                 return float(np.log(inside / outside)) * min(counts[word], 20)
@@ -109,7 +112,7 @@ def _coverage(confidence: Any, right: Any) -> list[dict[str, float]]:
     order = np.argsort(-confidence)
     rows = []
     for share in COVERAGES:
-        kept = order[: max(1, int(round(share * len(order))))]
+        kept = order[: max(1, round(share * len(order)))]
         rows.append(
             {
                 "coverage": share,
@@ -123,7 +126,7 @@ def _coverage(confidence: Any, right: Any) -> list[dict[str, float]]:
 def _reliability(confidence: Any, right: Any, bins: int = 10) -> list[dict[str, float]]:
     rows = []
     edges = np.linspace(0, 1, bins + 1)
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (confidence >= low) & ((confidence < high) | (high == 1))
         if inside.any():
             rows.append(

@@ -144,17 +144,21 @@ class TriageModel:
         return float(np.exp(minimize_scalar(loss, bounds=(-5, 3), method="bounded").x))
 
     def features(self, texts: list[str], fields: list[dict[str, Any]]) -> Any:
-        """The feature matrix of raw texts and their fields."""
+        """The feature matrix of raw texts and their fields (as the fitted vectorisers
+        would compute it, without scikit-learn's per-call checks: the service's hot path)."""
         cleaned = [clean_text(text) for text in texts]
-        blocks = [self._word.transform(cleaned), self._char.transform(cleaned)]
+        blocks = [vectorize(self._word, cleaned), vectorize(self._char, cleaned)]
         if self._fields is not None:
             tokens = [field_tokens(each) for each in fields]
-            blocks.append(self._fields.transform(tokens) * self.options.field_weight)
+            blocks.append(vectorize(self._fields, tokens) * self.options.field_weight)
         return sparse.hstack(blocks, format="csr")
 
     def probabilities(self, x: Any) -> Any:
         """Calibrated probabilities, one row per ticket, columns in ``classes`` order."""
-        return _softmax(_two_columns(self._svm.decision_function(x)) / self.temperature)
+        scores = np.asarray(x @ self._svm.coef_.T) + self._svm.intercept_
+        if scores.shape[1] == 1:
+            scores = scores[:, 0]
+        return _softmax(_two_columns(scores) / self.temperature)
 
     def why(self, row: Any, label: str, count: int = 5) -> list[str]:
         """The words and fields of one ticket that weighed most for ``label``."""
@@ -172,6 +176,35 @@ class TriageModel:
             if name:
                 found.append(str(name))
         return found
+
+
+def vectorize(vectorizer: Any, docs: list[str]) -> Any:
+    """What ``vectorizer.transform(docs)`` returns, for a fitted TfidfVectorizer."""
+    analyze = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    indptr, indices, values = [0], [], []
+    for doc in docs:
+        counts = Counter(i for i in map(vocabulary.get, analyze(doc)) if i is not None)
+        indices.extend(counts)
+        values.extend(counts.values())
+        indptr.append(len(indices))
+    x = sparse.csr_matrix(
+        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(docs), len(vocabulary)),
+    )
+    x.sort_indices()
+    if vectorizer.binary:
+        x.data[:] = 1
+    elif vectorizer.sublinear_tf:
+        np.log(x.data, x.data)
+        x.data += 1
+    if vectorizer.use_idf:
+        x.data *= vectorizer.idf_[x.indices]
+    if vectorizer.norm == "l2":
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        x = sparse.diags(1 / norms) @ x
+    return x.astype(np.float32)
 
 
 def _two_columns(scores: Any) -> Any:
