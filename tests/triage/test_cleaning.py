@@ -30,3 +30,9 @@ def test_any_script_is_kept_and_case_folded() -> None:
         clean_text("Drucker STRASSE \uff26\uff55\uff4c\uff4c 打印机坏了")
         == "drucker strasse full 打印机坏了"
     )
+
+
+def test_digits_inside_words_are_kept_and_long_hex_ids_replaced() -> None:
+    assert clean_text("Windows10 ipv6 build deadbeef12 port 8080") == (
+        "windows10 ipv6 build hextoken port 0"
+    )

@@ -31,8 +31,9 @@ _SIGNATURE = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _URL = re.compile(r"\b(https?://|www\.)\S+", re.IGNORECASE)
-_HEX = re.compile(r"\b(0x)?[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]{8,}\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+([.,:/-]\d+)*")
+# Ids and numbers standing alone; digits inside words (windows10, ipv6, office365) stay.
+_HEX = re.compile(r"\b(0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,})\b", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<!\w)\d+([.,:/-]\d+)*(?!\w)")
 _SPACE = re.compile(r"\s+")
 
 

@@ -108,7 +108,10 @@ class TriageModel:
             dtype=np.float32,
         )
         tokens = [field_tokens(each) for each in fields]
-        blocks = [self._word.fit_transform(cleaned), self._char.fit_transform(cleaned)]
+        try:
+            blocks = [self._word.fit_transform(cleaned), self._char.fit_transform(cleaned)]
+        except ValueError:  # an empty vocabulary: nothing occurs in two tickets
+            raise InputError("the text columns have no words common to two tickets") from None
         if any(tokens):
             blocks.append(self._fields.fit_transform(tokens) * opts.field_weight)
         else:
