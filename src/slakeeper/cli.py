@@ -43,6 +43,7 @@ from slakeeper.services.evaluations import (
     ticket_document,
     write_documents,
 )
+from slakeeper.triage.commands import triage_app
 
 app = typer.Typer(
     name="slakeeper",
@@ -57,6 +58,7 @@ time_app = typer.Typer(
 )
 app.add_typer(time_app, name="time")
 app.add_typer(plan_app, name="plan")
+app.add_typer(triage_app, name="triage")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

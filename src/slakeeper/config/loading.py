@@ -50,6 +50,7 @@ class ConfigModel(_Strict):
     policies: Any = None
     escalation_paths: Any = None
     notifiers: Any = None
+    triage: Any = None
 
 
 def load_config(path: str | Path) -> Configuration:

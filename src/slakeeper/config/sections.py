@@ -1,4 +1,5 @@
-"""The sections after ``calendars``: tiers, accounts, policies, escalation paths, notifiers.
+"""The sections after ``calendars``: tiers, accounts, policies, escalation paths, notifiers,
+triage.
 
 Each section is checked even when another has problems; references between sections
 (a policy's calendar, an account's tier, a step's notifier) are checked against the ids
@@ -16,6 +17,7 @@ from slakeeper.config.names import declared_names
 from slakeeper.config.notifiers import load_notifiers
 from slakeeper.config.policies import load_policies
 from slakeeper.config.problems import Problems
+from slakeeper.config.triage import load_triage
 from slakeeper.core.calendars import Calendar
 from slakeeper.core.configuration import Configuration
 
@@ -34,4 +36,5 @@ def load_sections(
         policies=load_policies(data.get("policies"), names, problems),
         escalation_paths=load_escalation_paths(data.get("escalation_paths"), names, problems),
         notifiers=load_notifiers(data.get("notifiers"), problems),
+        triage=load_triage(data.get("triage"), problems),
     )

@@ -17,7 +17,15 @@ from slakeeper.core.policies import (
     Threshold,
 )
 
-__all__ = ["Account", "Configuration", "Contract", "CreditRow", "Notifier", "Rules"]
+__all__ = [
+    "Account",
+    "Configuration",
+    "Contract",
+    "CreditRow",
+    "Notifier",
+    "Rules",
+    "TriageTarget",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,16 @@ class Rules:
         return self.targets.get(metric)
 
 
+@dataclass(frozen=True)
+class TriageTarget:
+    """Triage of one ticket field (``severity``, ``team``, ``product``): its model file and
+    the confidence a suggestion must reach to be applied (below it, a human decides)."""
+
+    field: str
+    model: str
+    threshold: float = 0.6
+
+
 @dataclass(frozen=True, eq=False)
 class Configuration:
     """A validated configuration, as core objects."""
@@ -93,6 +111,7 @@ class Configuration:
     policies: tuple[Policy, ...] = ()
     escalation_paths: Mapping[str, EscalationPath] = field(default_factory=dict)
     notifiers: Mapping[str, Notifier] = field(default_factory=dict)
+    triage: Mapping[str, TriageTarget] = field(default_factory=dict)
     version: str | None = None
     # Rules per (policy id, severity), built on first use: evaluation's hot path.
     _rules: dict[tuple[str, str], Rules] = field(default_factory=dict, repr=False)
