@@ -7,20 +7,18 @@ Exit codes: 0 ok, 2 bad input (one line per problem, naming the key, line or fie
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, serve, token_app
-from slakeeper.config import load_calendar, load_config
 from slakeeper.core import (
     Calendar,
     InputError,
@@ -33,17 +31,10 @@ from slakeeper.core import (
     parse_instant,
     to_us,
 )
-from slakeeper.core.durations import seconds_to_us
-from slakeeper.core.evaluation import Diagnostic
-from slakeeper.services.evaluations import (
-    evaluate_file,
-    explain_file,
-    explain_lines,
-    stream_file,
-    ticket_document,
-    write_documents,
-)
 from slakeeper.triage.commands import triage_app
+
+if TYPE_CHECKING:
+    from slakeeper.core.evaluation import Diagnostic
 
 app = typer.Typer(
     name="slakeeper",
@@ -108,6 +99,8 @@ app.command("serve")(reports_errors(serve))
 
 def open_calendar(spec: str) -> Calendar:
     """The calendar named by ``FILE[:ID]``."""
+    from slakeeper.config import load_calendar
+
     if Path(spec).is_file() or ":" not in spec:
         return load_calendar(spec)
     file, _, calendar_id = spec.rpartition(":")
@@ -120,6 +113,8 @@ def check(
     config: Annotated[Path, typer.Argument(help="Configuration file (YAML or JSON).")],
 ) -> None:
     """Validate a configuration file; print every problem with its line and key."""
+    from slakeeper.config import load_config
+
     loaded = load_config(config)
     counts = (
         (len(loaded.calendars), "calendar", "calendars"),
@@ -170,77 +165,16 @@ def time_batch(calendar: CalendarOption) -> None:
     and {"op":"between","start":ISO,"end":ISO,"pauses":[...]}. Answers: {"result": ISO},
     {"result": seconds} or {"error": "..."} for a line that cannot be answered.
     """
+    from slakeeper.services.business_time import answer_requests
+
     cal = open_calendar(calendar)
-    out = sys.stdout
-    for number, line in enumerate(sys.stdin, start=1):
-        try:
-            answer = f'{{"result": {answer_request(cal, line)}}}'
-        except SlaError as exc:
-            answer = json.dumps({"error": f"line {number}: {exc}"}, ensure_ascii=False)
-        out.write(answer + "\n")
-    out.flush()
-
-
-def answer_request(calendar: Calendar, line: str) -> str:
-    """The JSON text of the result of one batch request line."""
-    try:
-        request = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}") from None
-    if not isinstance(request, dict):
-        raise InputError("expected a JSON object")
-    op = _required(request, "op")
-    if op not in ("add", "between"):
-        raise InputError(f"unknown op {op!r} (expected 'add' or 'between')", path=("op",))
-    start = to_us(_field("start", parse_instant, _required(request, "start")))
-    pauses = _pauses([] if request.get("pauses") is None else request["pauses"])
-    if op == "add":
-        amount = _amount(calendar, request)
-        return json.dumps(format_instant(add_us(calendar, start, amount, pauses)))
-    end = to_us(_field("end", parse_instant, _required(request, "end")))
-    return format_seconds(between_us(calendar, start, end, pauses))
-
-
-def _amount(calendar: Calendar, request: dict[str, Any]) -> int:
-    if "seconds" in request:
-        value = request["seconds"]
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise InputError(f"expected a number of seconds, got {value!r}", path=("seconds",))
-        if isinstance(value, str):
-            return _field(
-                "seconds", lambda v: parse_duration(v, allow_days=calendar.is_24x7), value
-            )
-        return _field("seconds", seconds_to_us, value)
-    if "duration" in request:
-        value = request["duration"]
-        return _field("duration", lambda v: parse_duration(v, allow_days=calendar.is_24x7), value)
-    raise InputError("missing required field", path=("seconds",))
+    sys.stdout.flush()
+    answer_requests(cal, sys.stdin.buffer, sys.stdout.buffer)
 
 
 def _duration_parser(calendar: Calendar) -> Callable[[Any], int]:
     """Durations as the calendar allows them: days only on a 24x7 calendar."""
     return functools.partial(parse_duration, allow_days=calendar.is_24x7)
-
-
-def _pauses(value: Any) -> list[tuple[int, int]]:
-    if not isinstance(value, list):
-        raise InputError("expected a list of [start, end] pairs", path=("pauses",))
-    pairs = []
-    for index, pair in enumerate(value):
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise InputError("expected a [start, end] pair", path=("pauses", index))
-        a = to_us(_field(f"pauses[{index}][0]", parse_instant, pair[0]))
-        b = to_us(_field(f"pauses[{index}][1]", parse_instant, pair[1]))
-        if a > b:
-            raise InputError("pause starts after it ends", path=("pauses", index))
-        pairs.append((a, b))
-    return pairs
-
-
-def _required(request: dict[str, Any], key: str) -> Any:
-    if key not in request:
-        raise InputError("missing required field", path=(key,))
-    return request[key]
 
 
 _V = TypeVar("_V")
@@ -288,6 +222,9 @@ def evaluate_command(
     strict: Annotated[bool, typer.Option(help="Exit 2 on any diagnostic.")] = False,
 ) -> None:
     """Replay events offline and print every clock of every ticket."""
+    from slakeeper.config import load_config
+    from slakeeper.services.evaluations import evaluate_file, stream_file, ticket_document
+
     at = _now(now)
     configuration = load_config(config)
     if strict or output is OutputFormat.TABLE:
@@ -307,6 +244,8 @@ def evaluate_command(
 
 
 def _write(documents: Iterator[dict[str, Any]]) -> None:
+    from slakeeper.services.evaluations import write_documents
+
     sys.stdout.flush()
     write_documents(documents, sys.stdout.buffer)
     sys.stdout.buffer.flush()
@@ -323,6 +262,9 @@ def explain_command(
     ] = None,
 ) -> None:
     """Print one ticket's timeline: every start, pause, warning, breach and fulfilment."""
+    from slakeeper.config import load_config
+    from slakeeper.services.evaluations import explain_file, explain_lines
+
     at = _now(now)
     result, diagnostics = explain_file(events, load_config(config), at, ticket)
     _report(diagnostics, strict=False)

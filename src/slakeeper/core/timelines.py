@@ -50,6 +50,7 @@ _FAR = np.iinfo(np.int64).max // 4  # sentinel instant past every real one
 _MARGIN_DAYS = 4  # local dates compiled beyond the covered years: offsets reach ±26 h
 _MIN_YEAR, _MAX_YEAR = 2, 9998
 _EPOCH_DATE = date(1970, 1, 1)
+_LAST_HI = (date(_MAX_YEAR, 1, 1) - _EPOCH_DATE).days * US_PER_DAY  # the furthest `hi`
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +92,7 @@ class Timeline:
     def locate(self, target: int, zero: bool) -> int | None:
         """The instant where accumulated open time reaches ``target``, or None past ``hi``."""
         j = bisect_left(self.through_list, target + 1 if zero else target)
-        if j == self.last:
+        if j >= self.last:  # past the sentinel too: a target beyond every instant
             return None
         instant = self.starts_list[j] + target - self.before_list[j]
         return instant if instant <= self.hi else None
@@ -326,6 +327,10 @@ def _add_open(calendar: Calendar, start: int, duration: int) -> int:
     timeline: Timeline | None = calendar._timeline
     if timeline is None or not timeline.lo <= start <= timeline.hi:
         timeline = _timeline(calendar, start, start)
+    if duration > _LAST_HI - start and any(calendar.weekly):
+        # Open time never outruns elapsed time, so the result is past the last year the
+        # timeline can reach: say so now rather than compile thousands of years first.
+        raise CalendarError(f"calendar {calendar.id!r}: result falls after year {_MAX_YEAR}")
     target = timeline.open_before(start) + duration
     while True:
         found = timeline.locate(target, zero=duration == 0)
