@@ -59,22 +59,37 @@ def salted(lines: list[bytes]) -> list[bytes]:
     extra = [
         (30, b"{not json\n"),
         (31, b"\n"),
-        (50, b'{"id": "x1", "ticket": "T-1", "type": "status", "status": "asleep", "at": "'
-         b'2026-01-05T01:00:00Z"}\n'),
+        (
+            50,
+            b'{"id": "x1", "ticket": "T-1", "type": "status", "status": "asleep", "at": "'
+            b'2026-01-05T01:00:00Z"}\n',
+        ),
         (60, lines[20]),  # the same event again: dropped silently
         (70, json.dumps(changed).encode() + b"\n"),  # its id again, another payload
         (80, json.dumps(early).encode() + b"\n"),
         (90, json.dumps({**t9, "id": "again-1"}).encode() + b"\n"),  # created twice
-        (100, b'{"id":"ghost-1","ticket":"ghost","type":"message","author":"agent",'
-         b'"at":"2026-01-05T03:00:00Z"}\n'),  # a ticket never created
+        (
+            100,
+            b'{"id":"ghost-1","ticket":"ghost","type":"message","author":"agent",'
+            b'"at":"2026-01-05T03:00:00Z"}\n',
+        ),  # a ticket never created
         # The same ticket written three ways: escaped, spaced, as in the simulator.
-        (110, b'{"id":"esc-1","ticket":"T\\u002d3","type":"message","author":"agent",'
-         b'"at":"2026-01-05T05:00:00Z"}\n'),
-        (120, b'{"id" : "esc-2", "ticket" : "T-3", "type" : "message", "author" : "customer",'
-         b' "at" : "2026-01-05T06:00:00Z"}\n'),
+        (
+            110,
+            b'{"id":"esc-1","ticket":"T\\u002d3","type":"message","author":"agent",'
+            b'"at":"2026-01-05T05:00:00Z"}\n',
+        ),
+        (
+            120,
+            b'{"id" : "esc-2", "ticket" : "T-3", "type" : "message", "author" : "customer",'
+            b' "at" : "2026-01-05T06:00:00Z"}\n',
+        ),
         (130, b'{"id":7,"ticket":42,"type":"created","at":"2026-01-05T07:00:00Z"}\n'),
-        (140, b'{"id":8,"ticket":"42","type":"status","status":"solved",'
-         b'"at":"2026-01-05T08:00:00Z"}\n'),
+        (
+            140,
+            b'{"id":8,"ticket":"42","type":"status","status":"solved",'
+            b'"at":"2026-01-05T08:00:00Z"}\n',
+        ),
     ]
     salted = list(lines)
     for index, line in sorted(extra, reverse=True):
