@@ -30,13 +30,13 @@ import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import InputError
-from slakeeper.core.evaluation import Diagnostic, evaluate_logged, group_events
+from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_logged, group_events
 from slakeeper.core.events import Event
 from slakeeper.services.evaluations import (
     collection_paused,
@@ -97,9 +97,15 @@ def replay_file(
         if diagnostics is not None:
             return diagnostics
     found: list[Diagnostic] = []
-    results = stream_file(events_path, config, now, found)
-    write_documents((ticket_document(result, now) for result in results), out)
+    write_documents(_documents(stream_file(events_path, config, now, found), now), out)
     return [str(diagnostic) for diagnostic in found]
+
+
+def _documents(results: Iterator[TicketResult], now: int) -> Iterator[dict[str, Any]]:
+    # A generator function, not a generator expression: compiled, an expression passed
+    # to a call was built whole first (every document in memory, 170 MB more at 1M events).
+    for result in results:
+        yield ticket_document(result, now)
 
 
 def owner(line: bytes, number: int, count: int) -> int:
