@@ -87,7 +87,8 @@ def replay_file(
     ``workers`` defaults to :func:`worker_count`; with one, everything runs in this process.
     """
     count = worker_count(events_path) if workers is None else workers
-    if count > 1 and hasattr(os, "fork"):
+    # Every worker reads the file from the start: a pipe or a terminal can be read once.
+    if count > 1 and hasattr(os, "fork") and os.path.isfile(events_path):
         try:
             with open(events_path, "rb"):
                 pass
@@ -213,8 +214,11 @@ def _start(
             code = 0
         except BrokenPipeError:
             code = 0  # the parent stopped reading: it is going away
-        except BaseException:
-            traceback.print_exc()
+        except BaseException as exc:  # the parent reports the failure; details on demand
+            if os.environ.get("SLAKEEPER_DEBUG"):
+                traceback.print_exc()
+            else:
+                sys.stderr.write(f"replay worker {index}: {type(exc).__name__}: {exc}\n")
         finally:
             os._exit(code)
     os.close(data_write)
