@@ -117,8 +117,9 @@ def owner(line: bytes, number: int, count: int) -> int:
     if start >= 0 and line.count(_TICKET_KEY) == 1:
         start += len(_TICKET_VALUE)
         end = line.find(b'"', start)
-        if end > start and line.find(b"\\", start, end) < 0:
-            return zlib.crc32(line[start:end]) % count
+        key = line[start:end]
+        if end > start and b"\\" not in key:
+            return zlib.crc32(key) % count
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -214,6 +215,8 @@ def _start(
             code = 0
         except BrokenPipeError:
             code = 0  # the parent stopped reading: it is going away
+        except KeyboardInterrupt:
+            pass  # Ctrl-C reaches the whole process group: the parent says what happened
         except BaseException as exc:  # the parent reports the failure; details on demand
             if os.environ.get("SLAKEEPER_DEBUG"):
                 traceback.print_exc()
