@@ -2,9 +2,16 @@
 
 Run with ``.venv/bin/python bench/replay.py`` (100,000 tickets, about a million events);
 ``--tickets N`` for a smaller run, ``--seed`` for another history, ``--profile`` to replay
-in-process under cProfile and print the hotspots. Results and their reading: bench/README.md.
+in-process under cProfile and print the hotspots, ``--whole-only`` for the first figures
+alone. Results and their reading: bench/README.md.
 
 What is measured:
+
+0. ``slakeeper evaluate`` as users run it, a whole process from start-up to exit, output to a
+   file: once forced into one process (``SLAKEEPER_WORKERS=1``), once as it chooses (one
+   worker per core for a large file). Target (issue 8): at least 200,000 events per second,
+   peak memory under 400 MB (the sum of every process's peak RSS; the peak of the summed
+   PSS is printed beside it), and the two outputs byte-for-byte identical.
 
 1. Offline replay, end to end, in a child process pinned to one core: read the JSONL file
    and parse every line (``read_events``, as ``evaluate_file`` does), ``evaluate`` every
@@ -60,6 +67,8 @@ from slakeeper.services.evaluations import (
 
 CONFIG = Path(__file__).resolve().parent / "replay-config.yaml"
 EVENTS_PER_SECOND_TARGET = 100_000
+WHOLE_RATE_TARGET = 200_000  # issue 8: `slakeeper evaluate` as a whole process, all cores
+WHOLE_PEAK_TARGET = 400_000_000
 PEAK_BYTES_TARGET = 1_000_000_000
 LIVE_P99_TARGET_MS = 1.0  # for the 50-event ticket
 LIVE_SIZES = (10, 50, 200)
@@ -148,6 +157,84 @@ def run_child(events_path: str, out_path: str, now: int) -> dict[str, Any]:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return result
+
+
+# ---- the command as a whole process ------------------------------------------------------
+
+
+def _tree(root: int) -> list[int]:
+    """The pid and every descendant of ``root`` (the CLI and its replay workers)."""
+    pids, index = [root], 0
+    while index < len(pids):
+        try:
+            text = Path(f"/proc/{pids[index]}/task/{pids[index]}/children").read_text()
+        except OSError:
+            text = ""
+        pids += [int(pid) for pid in text.split()]
+        index += 1
+    return pids
+
+
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(peak RSS so far, PSS now) of one process, KiB; zeros once it is gone."""
+    hwm = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return hwm, pss
+
+
+def run_command(events_path: str, out_path: str, workers: str) -> dict[str, Any]:
+    """``slakeeper evaluate`` as users run it (start-up, configuration, everything), timed.
+
+    Memory is sampled every 20 ms over the process tree: the sum of each process's own peak
+    RSS (an upper bound: pages the workers share with the parent after fork count in each,
+    and peaks at different moments are added) and the peak of the summed PSS (shared pages
+    split between the processes that share them: the physical memory in use)."""
+    env = {k: v for k, v in os.environ.items() if k != "SLAKEEPER_WORKERS"}
+    if workers:
+        env["SLAKEEPER_WORKERS"] = workers
+    command = [sys.executable, "-m", "slakeeper.cli", "evaluate", "--config", str(CONFIG)]
+    command += ["--events", events_path, "--now", NOW_TEXT]
+    peaks: dict[int, int] = {}
+    pss_peak = 0
+    with open(out_path, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, env=env)
+        while process.poll() is None:
+            pss = 0
+            for pid in _tree(process.pid):
+                hwm, now_pss = _memory_kib(pid)
+                peaks[pid] = max(peaks.get(pid, 0), hwm)
+                pss += now_pss
+            pss_peak = max(pss_peak, pss)
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+    stderr = process.stderr.read() if process.stderr else b""
+    if process.returncode != 0 or stderr:
+        sys.exit(f"evaluate failed ({process.returncode}):\n{stderr.decode()[:2000]}")
+    return {
+        "wall_s": wall,
+        "processes": len(peaks),
+        "rss_sum_bytes": sum(peaks.values()) * 1024,
+        "pss_peak_bytes": pss_peak * 1024,
+    }
+
+
+def same_bytes(a: str, b: str) -> bool:
+    with open(a, "rb") as left, open(b, "rb") as right:
+        while True:
+            x, y = left.read(1 << 20), right.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 # ---- live service: one ticket re-evaluated ----------------------------------------------
@@ -248,6 +335,35 @@ def profile(events_path: str, out_path: str, config: Configuration, now: int, to
             print(f"  {share:6.1%}  cum {ct:7.2f} s  own {tt:7.2f} s  {nc:>10,} calls  {where}")
 
 
+def whole_report(
+    count: int, single: dict[str, Any], multi: dict[str, Any], identical: bool
+) -> None:
+    """The issue's figures: the command as a whole process, one process and all cores."""
+    rate = count / multi["wall_s"]
+    peak = multi["rss_sum_bytes"]
+    print(
+        f"slakeeper evaluate as a whole process (start-up included), load average "
+        f"{os.getloadavg()[0]:.1f} at the end:\n"
+        f"  one process (SLAKEEPER_WORKERS=1): {single['wall_s']:.2f} s, "
+        f"{count / single['wall_s']:,.0f} events/s, "
+        f"peak RSS {single['rss_sum_bytes'] / 1e6:,.0f} MB"
+        f"\n  default ({multi['processes']} processes):      {multi['wall_s']:.2f} s, "
+        f"{rate:,.0f} events/s, sum of peak RSS {peak / 1e6:,.0f} MB, "
+        f"peak summed PSS {multi['pss_peak_bytes'] / 1e6:,.0f} MB\n"
+        f"  outputs byte-for-byte identical: {identical}\n"
+        f"\n{'figure':<44} {'value':>16}  {'target':<18} verdict\n"
+        f"{'evaluate end to end, events/s (wall)':<44} {rate:>16,.0f}  "
+        f"{'>= 200,000':<18} {verdict(rate >= WHOLE_RATE_TARGET)}\n"
+        f"{'  speed-up over one process':<44} {single['wall_s'] / multi['wall_s']:>15.2f}x\n"
+        f"{'evaluate peak memory (sum of peak RSS)':<44} {peak / 1e6:>13,.0f} MB  "
+        f"{'< 400 MB':<18} {verdict(peak < WHOLE_PEAK_TARGET)}\n"
+        f"{'  physical (peak of summed PSS)':<44} {multi['pss_peak_bytes'] / 1e6:>13,.0f} MB  "
+        f"{'< 400 MB':<18} {verdict(multi['pss_peak_bytes'] < WHOLE_PEAK_TARGET)}\n"
+        f"{'same bytes as one process':<44} {identical!s:>16}  {'True':<18} "
+        f"{verdict(identical)}\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000, help="default 100000")
@@ -260,6 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--profile", action="store_true", help="replay in-process under cProfile instead"
+    )
+    parser.add_argument(
+        "--whole-only",
+        action="store_true",
+        help="only the command as a whole process (skip the one-core stages and live figures)",
     )
     parser.add_argument("--keep", metavar="DIR", help="write the history and output here")
     parser.add_argument("--child", nargs=2, metavar=("EVENTS", "OUT"), help=argparse.SUPPRESS)
@@ -286,6 +407,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile(events_path, out_path, load_config(CONFIG), now, 25)
             return 0
+        single_out = str(folder / "evaluate-one-process.json")
+        single = run_command(events_path, single_out, "1")
+        multi = run_command(events_path, out_path, "")
+        identical = same_bytes(single_out, out_path)
+        whole_report(count, single, multi, identical)
+        if args.whole_only:
+            return 0 if identical else 1
         result = run_child(events_path, out_path, now)
     assert result["diagnostics"] == 0, result["first_diagnostics"]
     assert result["events"] == count, (result["events"], count)

@@ -34,6 +34,7 @@ MODULES = [
     "core/tickets.py",
     "core/timelines.py",
     "services/evaluations.py",
+    "services/replay.py",
 ]
 
 

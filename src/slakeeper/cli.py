@@ -6,14 +6,17 @@ Exit codes: 0 ok, 2 bad input (one line per problem, naming the key, line or fie
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -31,10 +34,14 @@ from slakeeper.core import (
     parse_instant,
     to_us,
 )
+from slakeeper.core.evaluation import Diagnostic
+from slakeeper.services.evaluations import (
+    evaluate_file,
+    explain_file,
+    explain_lines,
+    ticket_document,
+)
 from slakeeper.triage.commands import triage_app
-
-if TYPE_CHECKING:
-    from slakeeper.core.evaluation import Diagnostic
 
 app = typer.Typer(
     name="slakeeper",
@@ -223,32 +230,49 @@ def evaluate_command(
 ) -> None:
     """Replay events offline and print every clock of every ticket."""
     from slakeeper.config import load_config
-    from slakeeper.services.evaluations import evaluate_file, stream_file, ticket_document
 
     at = _now(now)
     configuration = load_config(config)
-    if strict or output is OutputFormat.TABLE:
+    if output is OutputFormat.TABLE:
         evaluation = evaluate_file(events, configuration, at)
         _report(evaluation.diagnostics, strict)
-        documents = [ticket_document(result, at) for result in evaluation.tickets]
-        if output is OutputFormat.TABLE:
-            print_table(documents)
-            return
-        _write(iter(documents))
+        print_table([ticket_document(result, at) for result in evaluation.tickets])
         return
-    # Stream: each ticket is written as soon as it is evaluated; problems follow on stderr.
-    diagnostics: list[Diagnostic] = []
-    results = stream_file(events, configuration, at, diagnostics)
-    _write(ticket_document(result, at) for result in results)
-    _report(diagnostics, strict=False)
+    from slakeeper.services.replay import replay_file
+
+    # Stream: each ticket is written as soon as it is evaluated (on every core for a large
+    # file); problems follow on stderr. --strict writes nothing unless there are none, so
+    # its output waits in a temporary file rather than in memory.
+    with _closed_pipe_quiet():
+        sys.stdout.flush()
+        if not strict:
+            _report_texts(replay_file(events, configuration, at, sys.stdout.buffer), strict)
+            sys.stdout.buffer.flush()
+            return
+        with tempfile.TemporaryFile() as held:
+            _report_texts(replay_file(events, configuration, at, held), strict)
+            held.seek(0)
+            shutil.copyfileobj(held, sys.stdout.buffer, 1 << 20)
+        sys.stdout.buffer.flush()
 
 
-def _write(documents: Iterator[dict[str, Any]]) -> None:
-    from slakeeper.services.evaluations import write_documents
+def _report_texts(diagnostics: list[str], strict: bool) -> None:
+    for text in diagnostics:
+        typer.echo(text, err=True)
+    if strict and diagnostics:
+        raise typer.Exit(2)
 
-    sys.stdout.flush()
-    write_documents(documents, sys.stdout.buffer)
-    sys.stdout.buffer.flush()
+
+@contextlib.contextmanager
+def _closed_pipe_quiet() -> Iterator[None]:
+    """A reader that stops early (``| head``) ends the command quietly, exit code 1."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Python would complain again while flushing stdout at exit: point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(1) from None
 
 
 @app.command("explain")
@@ -263,7 +287,6 @@ def explain_command(
 ) -> None:
     """Print one ticket's timeline: every start, pause, warning, breach and fulfilment."""
     from slakeeper.config import load_config
-    from slakeeper.services.evaluations import explain_file, explain_lines
 
     at = _now(now)
     result, diagnostics = explain_file(events, load_config(config), at, ticket)

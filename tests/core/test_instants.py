@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from slakeeper.core.errors import InputError
-from slakeeper.core.instants import MAX_US, MIN_US, format_instant, from_us, parse_instant, to_us
+from slakeeper.core.instants import (
+    MAX_US,
+    MIN_US,
+    format_instant,
+    from_us,
+    parse_instant,
+    parse_instant_us,
+    to_us,
+)
 
 
 @pytest.mark.parametrize(
@@ -128,3 +136,41 @@ def test_from_us_covers_years_1_to_9999_and_refuses_beyond() -> None:
         from_us(MIN_US - 1)
     with pytest.raises(InputError):
         from_us(MAX_US + 1)
+
+
+def _careful_us(text: str) -> int | str:
+    try:
+        return to_us(parse_instant(text))
+    except InputError as exc:
+        return str(exc)
+
+
+def _fast_us(text: str) -> int | str:
+    try:
+        return parse_instant_us(text)
+    except InputError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-05T10:11:12Z",
+        "2026-01-05T23:59:59.999999Z",
+        "2026-01-05T00:00:00.5Z",
+        "2026-01-05T24:00:00Z",
+        "2026-01-05T10:60:00Z",
+        "2026-01-05T10:00:60Z",
+        "2026-01-05T10:00:00.Z",
+        "2026-01-05T10:00:00.1234567Z",
+        "2026-01-05T1a:00:00Z",
+        "2026-01-05T1\u0663:00:00Z",
+        "2026-01-05T10:00:00+01:00",
+        "2026-01-05t10:00:00Z",
+        "2026-01-05 10:00:00Z",
+        "2026-01-05T10-00:00Z",
+        "1969-12-31T23:59:59.5Z",
+    ],
+)
+def test_replay_fast_path_reads_every_instant_as_the_careful_parser(text: str) -> None:
+    assert _fast_us(text) == _careful_us(text)

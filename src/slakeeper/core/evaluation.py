@@ -32,7 +32,9 @@ __all__ = [
     "TicketResult",
     "TimelineEntry",
     "evaluate",
+    "evaluate_logged",
     "evaluate_ticket",
+    "group_events",
     "iter_evaluate",
     "ordered",
 ]
@@ -104,29 +106,49 @@ def iter_evaluate(
 
     Diagnostics are appended to ``diagnostics`` as they are found.
     """
-    by_ticket = _group(events, now, diagnostics)
+    by_ticket = group_events(events, now, diagnostics)
     events = ()  # the grouped logs are all that is needed from here
     for ticket in list(by_ticket):
         # Pop each ticket's log as it is evaluated, so memory falls as results are used.
         # (Not next(iter(dict)) after pops: that rescans the emptied slots, quadratically.)
-        ticket_events = by_ticket.pop(ticket)
-        try:
-            result = evaluate_ticket(
-                ticket, ticket_events, config, now, diagnostics, explain=explain
-            )
-        except SlaError as exc:  # e.g. a due date past what calendars can count (year 9998)
-            first = min(ticket_events, key=lambda e: e.line or 0)
-            message = f"ticket {ticket!r} skipped: {exc}"
-            diagnostics.append(Diagnostic(message, line=first.line, event=first.id, ticket=ticket))
-            continue
+        result = evaluate_logged(
+            ticket, by_ticket.pop(ticket), config, now, diagnostics, explain=explain
+        )
         if result is not None:
             yield result
 
 
-def _group(
-    events: Iterable[Event], now: int, diagnostics: list[Diagnostic]
+def evaluate_logged(
+    ticket: str,
+    events: Sequence[Event],
+    config: Configuration,
+    now: int,
+    diagnostics: list[Diagnostic],
+    *,
+    explain: bool = False,
+) -> TicketResult | None:
+    """:func:`evaluate_ticket`, a ticket it cannot evaluate skipped with a diagnostic."""
+    try:
+        return evaluate_ticket(ticket, events, config, now, diagnostics, explain=explain)
+    except SlaError as exc:  # e.g. a due date past what calendars can count (year 9998)
+        first = min(events, key=lambda e: e.line or 0)
+        message = f"ticket {ticket!r} skipped: {exc}"
+        diagnostics.append(Diagnostic(message, line=first.line, event=first.id, ticket=ticket))
+        return None
+
+
+def group_events(
+    events: Iterable[Event],
+    now: int,
+    diagnostics: list[Diagnostic],
+    seen: dict[str, Event] | None = None,
 ) -> dict[str, list[Event]]:
-    seen: dict[str, Event] = {}
+    """Each ticket's events, tickets in order of first appearance (step 1 of the module doc).
+
+    ``seen`` receives the first event of every id (a caller checks ids across partitions).
+    """
+    if seen is None:
+        seen = {}
     by_ticket: dict[str, list[Event]] = {}
     for event in events:
         first = seen.get(event.id)

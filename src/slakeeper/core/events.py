@@ -113,19 +113,26 @@ def _comparable(event: Event) -> tuple[Any, ...]:
 
 def parse_event(data: object, line: int | None = None) -> Event:
     """Validate one decoded JSON object as an event."""
-    if not isinstance(data, Mapping):
-        raise EventError("expected a JSON object")
+    # Helpers take a dict: compiled, their .get calls are direct dict look-ups rather than
+    # method calls, and an ABC isinstance check costs as much as two of them.
+    if type(data) is not dict:
+        if not isinstance(data, Mapping):
+            raise EventError("expected a JSON object")
+        data = dict(data)
     event_id = _identifier(data, "id")
     ticket = sys.intern(_identifier(data, "ticket"))  # one string per ticket, not per event
     kind = _choice(data, "type", EventType, _TYPES, required=True)
     at = _instant(data, "at")
     # Positional: keyword unpacking was a fifth of the cost of building an event. Direct
-    # calls rather than a table of functions: compiled (mypyc), they stay native calls.
+    # calls rather than a table of functions: compiled (mypyc), they stay native calls. The
+    # five common fields are passed one by one, never unpacked from a tuple (*args): mypyc
+    # makes a star call a generic Python call, a third of the cost of a message event.
     base = (event_id, ticket, kind, at, line)
     if kind is EventType.MESSAGE:
-        return _message(data, base)
+        return _message(data, event_id, ticket, at, line)
     if kind is EventType.STATUS:
-        return _status(data, base)
+        status = _choice(data, "status", Status, _STATUSES, required=True)
+        return Event(event_id, ticket, kind, at, line, None, True, status, _NO_FIELDS)
     if kind is EventType.CREATED:
         return _created(data, base)
     if kind is EventType.UPDATE:
@@ -137,64 +144,91 @@ def parse_event(data: object, line: int | None = None) -> Event:
     return _escalated(data, base)
 
 
-def _created(data: Mapping[str, Any], base: _Base) -> Event:
+def _created(data: dict[str, Any], base: _Base) -> Event:
     fields = _ticket_fields(data, allow=set(TICKET_FIELDS))
     author = _choice(data, "author", Author, _AUTHORS) or Author.CUSTOMER
     status = _choice(data, "status", Status, _STATUSES) or Status.NEW
     if not status.is_open:
         raise EventError("a ticket cannot be created solved or closed", path=("status",))
     team, agent = _optional_text(data, "team"), _optional_text(data, "agent")
-    return Event(*base, author=author, status=status, fields=fields, team=team, agent=agent)
+    return Event(
+        base[0],
+        base[1],
+        base[2],
+        base[3],
+        base[4],
+        author=author,
+        status=status,
+        fields=fields,
+        team=team,
+        agent=agent,
+    )
 
 
-def _message(data: Mapping[str, Any], base: _Base) -> Event:
+def _message(data: dict[str, Any], event_id: str, ticket: str, at: int, line: int | None) -> Event:
     author = _choice(data, "author", Author, _AUTHORS, required=True)
     public = data.get("public", True)
     if not isinstance(public, bool):
         raise EventError(f"expected true or false, got {public!r}", path=("public",))
-    return Event(*base, author, public, None, _NO_FIELDS)
+    return Event(event_id, ticket, EventType.MESSAGE, at, line, author, public, None, _NO_FIELDS)
 
 
-def _status(data: Mapping[str, Any], base: _Base) -> Event:
-    status = _choice(data, "status", Status, _STATUSES, required=True)
-    return Event(*base, None, True, status, _NO_FIELDS)
-
-
-def _update(data: Mapping[str, Any], base: _Base) -> Event:
+def _update(data: dict[str, Any], base: _Base) -> Event:
     raw = data.get("fields")
     if not isinstance(raw, Mapping) or not raw:
         raise EventError("expected a non-empty object of ticket fields", path=("fields",))
+    raw = dict(raw)
     for name in raw:
         if name in ("status", "team"):
             use = "a status event" if name == "status" else "an assign event"
             raise EventError(f"{name} cannot be updated here: use {use}", path=("fields", name))
         if name not in TICKET_FIELDS:
             raise EventError(f"unknown ticket field {name!r}", path=("fields", name))
-    return Event(*base, fields=_ticket_fields(raw, allow=set(raw), prefix=("fields",)))
+    return Event(
+        base[0],
+        base[1],
+        base[2],
+        base[3],
+        base[4],
+        fields=_ticket_fields(raw, allow=set(raw), prefix=("fields",)),
+    )
 
 
-def _assign(data: Mapping[str, Any], base: _Base) -> Event:
+def _assign(data: dict[str, Any], base: _Base) -> Event:
     if "team" not in data and "agent" not in data:
         raise EventError("an assign event needs a team or an agent", path=("team",))
     team, agent = _optional_text(data, "team"), _optional_text(data, "agent")
-    return Event(*base, team=team, agent=agent, assigns_team="team" in data)
+    return Event(
+        base[0],
+        base[1],
+        base[2],
+        base[3],
+        base[4],
+        team=team,
+        agent=agent,
+        assigns_team="team" in data,
+    )
 
 
-def _csat(data: Mapping[str, Any], base: _Base) -> Event:
+def _csat(data: dict[str, Any], base: _Base) -> Event:
     score = data.get("score")
     if isinstance(score, bool) or not isinstance(score, int | float):
         raise EventError(f"expected a number, got {score!r}", path=("score",))
-    return Event(*base, score=float(score))
+    return Event(base[0], base[1], base[2], base[3], base[4], score=float(score))
 
 
-def _escalated(data: Mapping[str, Any], base: _Base) -> Event:
+def _escalated(data: dict[str, Any], base: _Base) -> Event:
     metric = _choice(data, "metric", Metric, {m.value: m for m in Metric}, required=True)
     cycle, step = data.get("cycle"), data.get("step")
     for name, value in (("cycle", cycle), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise EventError(f"expected a positive integer, got {value!r}", path=(name,))
     return Event(
-        *base,
+        base[0],
+        base[1],
+        base[2],
+        base[3],
+        base[4],
         metric=metric,
         cycle=cycle,
         step=step,
@@ -204,7 +238,7 @@ def _escalated(data: Mapping[str, Any], base: _Base) -> Event:
     )
 
 
-def _identifier(data: Mapping[str, Any], key: str) -> str:
+def _identifier(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if type(value) is str and value:
         return value
@@ -215,7 +249,7 @@ def _identifier(data: Mapping[str, Any], key: str) -> str:
     return str(value)
 
 
-def _instant(data: Mapping[str, Any], key: str) -> int:
+def _instant(data: dict[str, Any], key: str) -> int:
     value = data.get(key)
     if value is None:
         raise EventError("missing required field", path=(key,))
@@ -226,7 +260,7 @@ def _instant(data: Mapping[str, Any], key: str) -> int:
 
 
 def _choice(
-    data: Mapping[str, Any],
+    data: dict[str, Any],
     key: str,
     kind: Any,
     members: Mapping[str, Any],
@@ -245,17 +279,17 @@ def _choice(
     raise EventError(f"unknown {key} {value!r} (expected one of {known})", path=(key,))
 
 
-def _optional_text(data: Mapping[str, Any], key: str) -> str | None:
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise EventError(f"expected a string, got {value!r}", path=(key,))
-    return str(value)
+    return sys.intern(str(value))  # teams and agents recur: one string each
 
 
 def _ticket_fields(
-    data: Mapping[str, Any], *, allow: set[str], prefix: tuple[str, ...] = ()
+    data: dict[str, Any], *, allow: set[str], prefix: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in TICKET_FIELDS:
@@ -267,7 +301,9 @@ def _ticket_fields(
         elif name in _STRING_FIELDS:
             if not isinstance(value, str | int) or isinstance(value, bool):
                 raise EventError(f"expected a string, got {value!r}", path=(*prefix, name))
-            fields[name] = str(value)
+            # Interned: the same few values (severities, tiers, accounts) recur in every
+            # created event, and replay holds every event until its ticket is evaluated.
+            fields[name] = sys.intern(str(value))
         elif name == "tags":
             if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
                 raise EventError("expected a list of strings", path=(*prefix, name))

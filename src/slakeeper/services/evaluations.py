@@ -27,6 +27,7 @@ __all__ = [
     "explain_file",
     "explain_lines",
     "read_events",
+    "read_numbered",
     "stream_file",
     "ticket_document",
     "write_documents",
@@ -35,7 +36,14 @@ __all__ = [
 
 def read_events(lines: Iterable[bytes | str], diagnostics: list[Diagnostic]) -> Iterator[Event]:
     """Parse JSONL lines into events; a bad line becomes a diagnostic naming it."""
-    for number, line in enumerate(lines, start=1):
+    return read_numbered(enumerate(lines, start=1), diagnostics)
+
+
+def read_numbered(
+    lines: Iterable[tuple[int, bytes | str]], diagnostics: list[Diagnostic]
+) -> Iterator[Event]:
+    """:func:`read_events` over (line number, line) pairs (a partition of a file's lines)."""
+    for number, line in lines:
         try:
             data = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
