@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # A fixed instant for `now` (tests, demos); empty = the wall clock.
     fixed_now: str | None = None
     db_pool_size: int = 5
+    # `serve` runs the monitor in each process (`serve --no-monitor` or false here: API only).
+    run_monitor: bool = True
 
     @field_validator("fixed_now")
     @classmethod

@@ -51,14 +51,26 @@ def at(hhmm: str) -> int:
 
 
 def created(ticket: str = "T-1", when: str = "09:00", **extra: Any) -> dict[str, Any]:
-    return {"id": f"{ticket}-c", "ticket": ticket, "type": "created",
-            "at": f"2026-03-02T{when}:00Z", "severity": "P1", "account": "acme",
-            "team": "tier1", "agent": "ana"} | extra
+    return {
+        "id": f"{ticket}-c",
+        "ticket": ticket,
+        "type": "created",
+        "at": f"2026-03-02T{when}:00Z",
+        "severity": "P1",
+        "account": "acme",
+        "team": "tier1",
+        "agent": "ana",
+    } | extra
 
 
 def reply(ticket: str, when: str, event_id: str) -> dict[str, Any]:
-    return {"id": event_id, "ticket": ticket, "type": "message",
-            "at": f"2026-03-02T{when}:00Z", "author": "agent"}
+    return {
+        "id": event_id,
+        "ticket": ticket,
+        "type": "message",
+        "at": f"2026-03-02T{when}:00Z",
+        "author": "agent",
+    }
 
 
 @pytest.fixture

@@ -176,11 +176,14 @@ class Monitor:
             return
         monitoring.insert_alerts(connection, [alert.row() for alert in new])
         ids = monitoring.alert_ids(connection, [alert.reached.key for alert in new])
+        # An acknowledged cycle gets no further escalation notices (written as suppressed).
+        quiet = monitoring.acknowledged_cycles(connection, tickets)
         deliveries = [
-            (ids[alert.reached.key], alert.reached.ticket, notifier, "pending", now)
+            (ids[alert.reached.key], alert.reached.ticket, notifier,
+             "suppressed" if _is_quiet(alert, quiet) else "pending", now)
             for alert in new
             for notifier in alert.notifiers
-        ]
+        ]  # fmt: skip
         if deliveries:
             monitoring.insert_deliveries(connection, deliveries)
         report.alerts += len(new)
@@ -262,6 +265,12 @@ def _corrections(
         if correction.key not in known:
             found.append(correction)
     return found
+
+
+def _is_quiet(alert: NewAlert, quiet: set[tuple[str, str, str, int]]) -> bool:
+    mark = alert.reached
+    cycle = (mark.ticket, mark.metric, mark.team, mark.cycle)
+    return mark.kind is AlertKind.ESCALATION and cycle in quiet
 
 
 def _breach_key(correction: Reached) -> str:

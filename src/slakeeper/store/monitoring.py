@@ -11,6 +11,7 @@ from slakeeper.store.queries import chunks, placeholder, placeholders, run, run_
 
 __all__ = [
     "ALERT_COLUMNS",
+    "acknowledged_cycles",
     "alert_ids",
     "alert_keys",
     "claim_tickets",
@@ -113,3 +114,18 @@ def insert_deliveries(connection: Connection, rows: list[tuple[Any, ...]]) -> No
         f"{placeholder(connection)}, 0, {placeholder(connection)})"
     )
     run_many(connection, sql, rows)
+
+
+def acknowledged_cycles(
+    connection: Connection, tickets: Sequence[str]
+) -> set[tuple[str, str, str, int]]:
+    """(ticket, metric, team, cycle) of every cycle with an acknowledged alert."""
+    found: set[tuple[str, str, str, int]] = set()
+    for part in chunks(tickets):
+        marks = placeholders(connection, len(part))
+        sql = (
+            "SELECT DISTINCT ticket, metric, team, cycle FROM alerts "
+            f"WHERE ticket IN ({marks}) AND acknowledged_at IS NOT NULL"
+        )
+        found.update((row[0], row[1], row[2], int(row[3])) for row in run(connection, sql, part))
+    return found

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
 from slakeeper.services.group_commit import GroupCommitter
+from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
-from slakeeper.web.api import config, events, health, tickets
+from slakeeper.web.api import alerts, config, events, health, tickets
 from slakeeper.web.deps import authorize
 from slakeeper.web.errors import install_error_handlers
 from slakeeper.web.observability import Metrics, RequestLogger, configure_logging
@@ -26,9 +28,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.committer = GroupCommitter(app.state.database, app.state.clock)
+        watcher = _start_monitor(app) if settings.run_monitor else None
         try:
             yield
         finally:  # requests in flight have finished: store what they handed over, then stop
+            if watcher is not None:
+                watcher[0].set()
+                watcher[1].join()
             app.state.committer.close()
 
     app = FastAPI(
@@ -49,9 +55,19 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RequestLogger)
     app.include_router(events.router)  # authorizes inside (see web/api/events.py)
-    for router in (health.router, tickets.router, config.router):
+    for router in (health.router, tickets.router, config.router, alerts.router):
         app.include_router(router, dependencies=[Depends(authorize)])
     return app
+
+
+def _start_monitor(app: FastAPI) -> tuple[threading.Event, threading.Thread]:
+    """The monitor in a thread of this process; any number of processes may run one."""
+    stop = threading.Event()
+    monitor = Monitor(app.state.database, app.state.clock)
+    thread = threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor",
+                              daemon=True)  # fmt: skip
+    thread.start()
+    return stop, thread
 
 
 def app_from_environment() -> FastAPI:
