@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 5
     # `serve` runs the monitor in each process (`serve --no-monitor` or false here: API only).
     run_monitor: bool = True
+    # Where people open the console: links in notifications point here.
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("fixed_now")
     @classmethod

@@ -162,6 +162,7 @@ def monitor() -> None:
     import signal
     import threading
 
+    from slakeeper.services.deliveries import Deliverer
     from slakeeper.services.monitor import Monitor
     from slakeeper.store.migrate import upgrade
     from slakeeper.web.observability import configure_logging
@@ -172,4 +173,6 @@ def monitor() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())  # finish the pass, then return
-    Monitor(database, settings.clock()).run(stop)
+    clock = settings.clock()
+    deliverer = Deliverer(database, clock, public_url=settings.public_url)
+    Monitor(database, clock, deliverer=deliverer).run(stop)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from slakeeper.services.deliveries import Deliverer
 from slakeeper.services.group_commit import GroupCommitter
 from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
@@ -63,7 +64,9 @@ def create_app(
 def _start_monitor(app: FastAPI) -> tuple[threading.Event, threading.Thread]:
     """The monitor in a thread of this process; any number of processes may run one."""
     stop = threading.Event()
-    monitor = Monitor(app.state.database, app.state.clock)
+    settings: Settings = app.state.settings
+    deliverer = Deliverer(app.state.database, app.state.clock, public_url=settings.public_url)
+    monitor = Monitor(app.state.database, app.state.clock, deliverer=deliverer)
     thread = threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor",
                               daemon=True)  # fmt: skip
     thread.start()
