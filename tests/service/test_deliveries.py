@@ -75,7 +75,7 @@ def world(
 
 
 def _step(world: Any, hhmm: str) -> None:
-    database, clock, monitor, deliverer = world
+    _database, clock, monitor, deliverer = world
     clock.set(f"2026-03-02T{hhmm}:00Z")
     monitor.tick_once()
     deliverer.deliver_once()
@@ -108,7 +108,7 @@ def test_every_sink_delivers_what_a_lead_reads_at_a_glance(world: Any, receiver:
            signature=hook.headers["X-Slakeeper-Signature"], body=hook.body,
            now_seconds=int(hook.headers["X-Slakeeper-Timestamp"]))  # fmt: skip
     assert orjson.loads(hook.body)["ticket"] == "T-1"
-    ((sender, recipients, raw),) = database.mailbox.messages
+    ((_sender, recipients, raw),) = database.mailbox.messages
     mail = email.message_from_bytes(raw, policy=email.policy.default)
     assert recipients == ["lead@example.com"]
     assert mail["Subject"] == f"[slakeeper] {slack['text']}"
@@ -120,14 +120,14 @@ def test_every_sink_delivers_what_a_lead_reads_at_a_glance(world: Any, receiver:
 def test_a_sink_that_is_down_gets_every_alert_in_order_once_it_is_back(
     world: Any, receiver: Any
 ) -> None:
-    database, clock, monitor, deliverer = world
+    database, clock, _monitor, deliverer = world
     receiver.always = (503, 0.0)
     ingest_events(database, [created("T-1")], now=clock.now())
     for hhmm in ("09:16", "09:31", "10:01"):
         _step(world, hhmm)
     assert not [r for r in receiver.requests if r.path == "/slack"]
     receiver.always = None
-    for minute in range(2, 180, 3):  # backoff: retried until they go through
+    for _minute in range(2, 180, 3):  # backoff: retried until they go through
         clock.fixed = clock.now() + 3 * 60 * SECOND
         deliverer.deliver_once()
     slack = [orjson.loads(r.body)["text"] for r in receiver.requests if r.path == "/slack"]
@@ -174,7 +174,7 @@ def test_a_receiver_that_hangs_is_cut_by_the_timeout_and_retried(
     from slakeeper.notify import http
 
     monkeypatch.setattr(http, "TIMEOUT", httpx.Timeout(0.3))
-    database, clock, monitor, deliverer = world
+    database, clock, _monitor, deliverer = world
     receiver.script = [(200, 2.0)] * 3  # the first answers come too late
     ingest_events(database, created(), now=clock.now())
     _step(world, "09:16")
@@ -189,7 +189,7 @@ def test_a_receiver_that_hangs_is_cut_by_the_timeout_and_retried(
 
 
 def test_429_waits_at_least_as_long_as_retry_after_asks(world: Any, receiver: Any) -> None:
-    database, clock, monitor, deliverer = world
+    database, clock, _monitor, _deliverer = world
     receiver.script = [(429, 0.0)]
     ingest_events(database, created(), now=clock.now())
     _step(world, "09:16")
