@@ -37,6 +37,9 @@ def test_alerts_are_listed_newest_first_with_deliveries_and_filters(service: Ser
     assert [item["ticket"] for item in _alerts(service, account="other")] == ["T-2"]
     assert _alerts(service, kind="breach") == []
     assert _alerts(service, dead=True) == []
+    metrics = service.get("/metrics").text
+    assert 'slakeeper_alerts{kind="warning"} 2.0' in metrics
+    assert 'slakeeper_deliveries{state="pending"} 2.0' in metrics
     bad = service.get("/api/v1/alerts", kind="bad")
     assert bad.status_code == 422 and "unknown kind" in bad.json()["detail"]
 

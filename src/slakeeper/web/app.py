@@ -52,7 +52,7 @@ def create_app(
         settings.database_url, pool_size=settings.db_pool_size
     )
     app.state.clock = clock or settings.clock()
-    app.state.metrics = Metrics(app.state.database)
+    app.state.metrics = Metrics(app.state.database, app.state.clock)
     install_error_handlers(app)
     app.add_middleware(RequestLogger)
     app.include_router(events.router)  # authorizes inside (see web/api/events.py)
