@@ -69,7 +69,7 @@ def world(
         clock = FixedClock()
         clock.set("2026-03-02T09:00:00Z")
         deliverer = Deliverer(database, clock, public_url="https://sla.example.com")
-        world = (database, clock, Monitor(database, clock, deliverer=deliverer), deliverer)
+        world = (database, clock, Monitor(database, clock), deliverer)
         world[0].mailbox = mailbox  # type: ignore[attr-defined]
         yield world
 

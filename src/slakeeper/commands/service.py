@@ -175,4 +175,7 @@ def monitor() -> None:
         signal.signal(signum, lambda *_: stop.set())  # finish the pass, then return
     clock = settings.clock()
     deliverer = Deliverer(database, clock, public_url=settings.public_url)
-    Monitor(database, clock, deliverer=deliverer).run(stop)
+    delivering = threading.Thread(target=deliverer.run, args=(stop,), name="slakeeper-delivery")
+    delivering.start()
+    Monitor(database, clock).run(stop)
+    delivering.join()

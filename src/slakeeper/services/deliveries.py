@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, select, update
@@ -78,6 +80,7 @@ class Deliverer:
         self.sinks = sinks
         self.batch = batch
         self.rng = random.Random()
+        self._senders = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slakeeper-send")
 
     def deliver_once(self) -> int:
         """One pass: every due delivery tried once (steps 1 to 4); how many were tried."""
@@ -89,12 +92,31 @@ class Deliverer:
                 .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
                 .limit(self.batch)
             ).all()
-        tried = 0
-        for delivery_id, seen in due:
-            if self._claim(delivery_id, seen, now):
-                self._attempt(delivery_id, now)
-                tried += 1
-        return tried
+        if not due:
+            return 0
+        with self.database.write() as connection:  # one transaction claims the batch
+            claimed = [d for d, seen in due if self._claim(connection, d, seen, now)]
+        # Sends run side by side (a slow receiver holds one thread, not the pass); a pass
+        # never holds two deliveries of one ticket to one notifier, so order is kept.
+        outcomes = list(self._senders.map(self._attempt, claimed))
+        with self.database.write() as connection:  # and one records what happened
+            for delivery_id, (attempt, outcome, spent) in zip(claimed, outcomes, strict=True):
+                self._record(connection, delivery_id, attempt, outcome, now, spent)
+        return len(claimed)
+
+    def run(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        """Deliver until ``stop`` is set: its own loop, so a slow receiver never delays
+        the monitor's alerts."""
+        while not stop.is_set():
+            try:
+                if self.deliver_once() >= self.batch:
+                    continue  # more are due
+                due = self.next_due()
+                wait = poll_seconds if due is None else (due - self.clock.now()) / 1e6
+            except Exception:  # the database went away: log, wait, try again
+                log.exception("delivery pass failed")
+                wait = 5.0
+            stop.wait(max(0.0, min(wait, poll_seconds)))
 
     def next_due(self) -> int | None:
         """The earliest next attempt of a pending delivery (ix_deliveries_due)."""
@@ -106,37 +128,37 @@ class Deliverer:
                 .limit(1)
             ).scalar()
 
-    def _claim(self, delivery_id: int, seen: int, now: int) -> bool:
-        with self.database.write() as connection:
-            row = connection.execute(
-                select(DeliveryRow.ticket, DeliveryRow.notifier, DeliveryRow.alert_id).where(
-                    DeliveryRow.id == delivery_id
-                )
-            ).one()
-            if _has_earlier(connection, row.ticket, row.notifier, row.alert_id):
-                return False  # in order per ticket: the earlier one goes first
-            claimed = connection.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id == delivery_id,
-                    DeliveryRow.state == "pending",
-                    DeliveryRow.next_attempt_at == seen,
-                )
-                .values(next_attempt_at=now + self.policy.lease_us)
+    def _claim(self, connection: Connection, delivery_id: int, seen: int, now: int) -> bool:
+        row = connection.execute(
+            select(DeliveryRow.ticket, DeliveryRow.notifier, DeliveryRow.alert_id).where(
+                DeliveryRow.id == delivery_id
             )
-            return claimed.rowcount == 1
+        ).one()
+        if _has_earlier(connection, row.ticket, row.notifier, row.alert_id):
+            return False  # in order per ticket: the earlier one goes first
+        claimed = connection.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.state == "pending",
+                DeliveryRow.next_attempt_at == seen,
+            )
+            .values(next_attempt_at=now + self.policy.lease_us)
+        )
+        return claimed.rowcount == 1
 
-    def _attempt(self, delivery_id: int, now: int) -> None:
+    def _attempt(self, delivery_id: int) -> tuple[int, Outcome, int]:
+        """Send one claimed delivery: (its attempt number, the outcome, µs spent)."""
         with self.database.read() as connection:
             message, notifier, attempts = self._message(connection, delivery_id)
         started = time.perf_counter()
         if notifier is None:
-            outcome = Outcome(ok=False, error="the notifier is no longer configured",
-                              permanent=True)  # fmt: skip
+            outcome = Outcome(
+                ok=False, error="the notifier is no longer configured", permanent=True
+            )
         else:
             outcome = self.sinks(notifier).send(message)
-        spent = int((time.perf_counter() - started) * SECOND)
-        self._record(delivery_id, attempts + 1, outcome, now, spent)
+        return attempts + 1, outcome, int((time.perf_counter() - started) * SECOND)
 
     def _message(
         self, connection: Connection, delivery_id: int
@@ -163,7 +185,13 @@ class Deliverer:
         return message, config.notifiers.get(row.notifier), row.attempts
 
     def _record(
-        self, delivery_id: int, attempt: int, outcome: Outcome, now: int, spent: int
+        self,
+        connection: Connection,
+        delivery_id: int,
+        attempt: int,
+        outcome: Outcome,
+        now: int,
+        spent: int,
     ) -> None:
         values: dict[str, object] = {"attempts": attempt, "last_error": outcome.error}
         if outcome.ok:
@@ -179,16 +207,13 @@ class Deliverer:
             if outcome.retry_after is not None:
                 wait = max(wait, int(outcome.retry_after * SECOND))
             values |= {"state": "pending", "next_attempt_at": now + wait}
-        with self.database.write() as connection:
-            connection.execute(
-                update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(values)
+        connection.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(values))
+        connection.execute(
+            AttemptRow.__table__.insert().values(
+                delivery_id=delivery_id, at=now, outcome=label, status=outcome.status,
+                error=outcome.error, duration_us=spent,
             )
-            connection.execute(
-                AttemptRow.__table__.insert().values(
-                    delivery_id=delivery_id, at=now, outcome=label, status=outcome.status,
-                    error=outcome.error, duration_us=spent,
-                )
-            )  # fmt: skip
+        )  # fmt: skip
 
 
 def _has_earlier(connection: Connection, ticket: str, notifier: str, alert_id: int) -> bool:

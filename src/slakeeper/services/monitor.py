@@ -35,7 +35,6 @@ from slakeeper.core.instants import format_instant
 from slakeeper.core.policies import EscalationPath
 from slakeeper.services.alerting import NewAlert, build_alerts, learnt_at
 from slakeeper.services.configs import configurations_of
-from slakeeper.services.deliveries import Deliverer
 from slakeeper.services.marks import AlertKind, Reached, reached_marks
 from slakeeper.services.refresh import StoredLog, load_logs, refresh_logs
 from slakeeper.settings import Clock
@@ -71,13 +70,11 @@ class Monitor:
         *,
         batch: int = 200,
         poll_seconds: float = 1.0,
-        deliverer: Deliverer | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.deliverer = deliverer
 
     def tick_once(self) -> MonitorReport:
         """One pass over the tickets due now (steps 1 to 5)."""
@@ -205,8 +202,7 @@ class Monitor:
         while not stop.is_set():
             try:
                 report = self.tick_once()
-                sent = self.deliverer.deliver_once() if self.deliverer is not None else 0
-                if report.due >= self.batch or sent >= getattr(self.deliverer, "batch", 1):
+                if report.due >= self.batch:
                     continue  # more are due: no sleep
                 wait = self._seconds_to_next()
             except Exception:  # the database went away: log, wait, try again
@@ -219,10 +215,6 @@ class Monitor:
         """Until the earliest next_action_at, but at most one poll (ingest may bring one)."""
         with self.database.read() as connection:
             earliest = monitoring.earliest_due(connection)
-        if self.deliverer is not None:
-            delivery = self.deliverer.next_due()
-            if delivery is not None and (earliest is None or delivery < earliest):
-                earliest = delivery
         if earliest is None:
             return self.poll_seconds
         return max(0.0, min((earliest - self.clock.now()) / 1e6, self.poll_seconds))

@@ -35,7 +35,8 @@ def create_app(
         finally:  # requests in flight have finished: store what they handed over, then stop
             if watcher is not None:
                 watcher[0].set()
-                watcher[1].join()
+                for thread in watcher[1]:
+                    thread.join()
             app.state.committer.close()
 
     app = FastAPI(
@@ -61,16 +62,21 @@ def create_app(
     return app
 
 
-def _start_monitor(app: FastAPI) -> tuple[threading.Event, threading.Thread]:
-    """The monitor in a thread of this process; any number of processes may run one."""
+def _start_monitor(app: FastAPI) -> tuple[threading.Event, list[threading.Thread]]:
+    """The monitor and the delivery loop, each in a thread of this process (any number of
+    processes may run them)."""
     stop = threading.Event()
     settings: Settings = app.state.settings
+    monitor = Monitor(app.state.database, app.state.clock)
     deliverer = Deliverer(app.state.database, app.state.clock, public_url=settings.public_url)
-    monitor = Monitor(app.state.database, app.state.clock, deliverer=deliverer)
-    thread = threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor",
-                              daemon=True)  # fmt: skip
-    thread.start()
-    return stop, thread
+    threads = [
+        threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor", daemon=True),
+        threading.Thread(target=deliverer.run, args=(stop,), name="slakeeper-delivery",
+                         daemon=True),
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    return stop, threads
 
 
 def app_from_environment() -> FastAPI:
