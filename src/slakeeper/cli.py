@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from slakeeper.commands.plan import plan_app
-from slakeeper.commands.service import db_app, serve, token_app
+from slakeeper.commands.service import db_app, monitor, serve, token_app
 from slakeeper.core import (
     Calendar,
     InputError,
@@ -102,6 +102,7 @@ for _group, _name in ((db_app, "db"), (token_app, "token")):
         _command.callback = reports_errors(_command.callback)  # type: ignore[arg-type]
     app.add_typer(_group, name=_name)
 app.command("serve")(reports_errors(serve))
+app.command("monitor")(reports_errors(monitor))
 
 
 def open_calendar(spec: str) -> Calendar:

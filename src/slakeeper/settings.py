@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slakeeper.core.instants import parse_instant, to_us
 
-__all__ = ["Clock", "Settings"]
+__all__ = ["Clock", "FileClock", "Settings"]
 
 
 class Settings(BaseSettings):
@@ -32,7 +32,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # A fixed instant for `now` (tests, demos); empty = the wall clock.
     fixed_now: str | None = None
+    # A file holding `now` (an RFC 3339 instant), read at every use: tests drive the clock
+    # of several processes at once (the monitor's exactly-once test). Empty = not used.
+    clock_file: str | None = None
     db_pool_size: int = 5
+    # `serve` runs the monitor in each process (`serve --no-monitor` or false here: API only).
+    run_monitor: bool = True
+    # Where people open the console: links in notifications point here.
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("fixed_now")
     @classmethod
@@ -48,6 +55,8 @@ class Settings(BaseSettings):
 
     def clock(self) -> Clock:
         """The clock the service reads ``now`` from."""
+        if self.clock_file:
+            return FileClock(self.clock_file)
         return Clock(to_us(parse_instant(self.fixed_now)) if self.fixed_now else None)
 
 
@@ -62,3 +71,16 @@ class Clock:
         if self.fixed is not None:
             return self.fixed
         return to_us(datetime.now(UTC))
+
+
+class FileClock(Clock):
+    """``now`` as written in a file (tests moving the clock of several processes)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def now(self) -> int:
+        """The instant in the file."""
+        with open(self.path, encoding="utf-8") as file:
+            return to_us(parse_instant(file.read().strip()))

@@ -137,7 +137,7 @@ class Service:
 def make_service(database: Database, database_url: str, now: str, **settings: Any) -> Service:
     clock = FixedClock()
     clock.set(now)
-    config = Settings(database_url=database_url, **settings)
+    config = Settings(database_url=database_url, **({"run_monitor": False} | settings))
     tokens = {}
     with database.write() as connection:
         for role in Role:

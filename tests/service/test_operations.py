@@ -48,6 +48,8 @@ def test_metrics_count_ingested_and_rejected_events_and_open_tickets(service: Se
     assert "slakeeper_open_tickets 1.0" in text
     assert 'slakeeper_clocks{state="running"}' in text
     assert "slakeeper_ingest_seconds_bucket" in text
+    assert "slakeeper_monitor_lag_seconds " in text
+    assert "slakeeper_dead_letters 0.0" in text
     assert service.client.get("/metrics").status_code == 401
 
 

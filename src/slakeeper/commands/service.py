@@ -20,7 +20,7 @@ from slakeeper.core.errors import InputError
 db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 
-__all__ = ["db_app", "serve", "token_app"]
+__all__ = ["db_app", "monitor", "serve", "token_app"]
 
 
 def _database():  # type: ignore[no-untyped-def]
@@ -108,8 +108,14 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+    monitor: Annotated[
+        bool, typer.Option("--monitor/--no-monitor", help="Run the monitor in each process.")
+    ] = True,
 ) -> None:
-    """Run the API (database from SLAKEEPER_DATABASE_URL; migrations applied on start)."""
+    """Run the API and the monitor (database from SLAKEEPER_DATABASE_URL; migrations
+    applied on start)."""
+    if not monitor:
+        os.environ["SLAKEEPER_RUN_MONITOR"] = "false"  # read by every worker's settings
     import uvicorn
 
     from slakeeper.services.configs import store_config
@@ -149,3 +155,27 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def monitor() -> None:
+    """Run the monitor alone (warnings, breaches, escalations); stops on SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from slakeeper.services.deliveries import Deliverer
+    from slakeeper.services.monitor import Monitor
+    from slakeeper.store.migrate import upgrade
+    from slakeeper.web.observability import configure_logging
+
+    settings, database = _database()
+    configure_logging(settings.log_level)
+    upgrade(database)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())  # finish the pass, then return
+    clock = settings.clock()
+    deliverer = Deliverer(database, clock, public_url=settings.public_url)
+    delivering = threading.Thread(target=deliverer.run, args=(stop,), name="slakeeper-delivery")
+    delivering.start()
+    Monitor(database, clock).run(stop)
+    delivering.join()

@@ -8,7 +8,7 @@ service never patches a clock; it replays the log through the core and stores th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -20,11 +20,18 @@ from slakeeper.core.errors import SlaError
 from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_ticket
 from slakeeper.core.events import Event, EventType, parse_event
 from slakeeper.services.configs import configurations_of, current_number
+from slakeeper.services.marks import digest, reached_marks
 from slakeeper.store import queries
 from slakeeper.store.queries import TICKET_COLUMNS
 from slakeeper.store.tickets import NO_DUE
 
-__all__ = ["StoredLog", "evaluate_log", "load_logs", "refresh_tickets"]
+__all__ = [
+    "StoredLog",
+    "evaluate_log",
+    "load_logs",
+    "refresh_logs",
+    "refresh_tickets",
+]
 
 
 @dataclass
@@ -34,6 +41,8 @@ class StoredLog:
     ticket: str
     events: list[Event]
     config_version: int | None
+    alerted: str = ""  # digest of the marks the monitor last alerted on
+    received: list[int] = field(default_factory=list)  # each event's arrival instant
 
     @property
     def has_created(self) -> bool:
@@ -43,13 +52,15 @@ class StoredLog:
 
 def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, StoredLog]:
     """The stored logs of ``tickets`` (those with at least one event)."""
-    versions = queries.ticket_versions(connection, tickets)
+    states = queries.ticket_states(connection, tickets)
     logs: dict[str, StoredLog] = {}
-    for ticket, body in queries.event_bodies(connection, tickets):
+    for ticket, body, received in queries.event_bodies(connection, tickets):
         log = logs.get(ticket)
         if log is None:
-            log = logs[ticket] = StoredLog(ticket, [], versions.get(ticket))
+            version, alerted = states.get(ticket, (None, ""))
+            log = logs[ticket] = StoredLog(ticket, [], version, alerted)
         log.events.append(parse_event(orjson.loads(body)))
+        log.received.append(received)
     return logs
 
 
@@ -66,15 +77,36 @@ def evaluate_log(
 
 
 def refresh_tickets(
-    connection: Connection, tickets: Sequence[str], now: int, *, version: int | None = None
+    connection: Connection,
+    tickets: Sequence[str],
+    now: int,
+    *,
+    version: int | None = None,
+    alerted: bool = False,
 ) -> dict[str, TicketResult | None]:
     """Re-evaluate ``tickets`` from their logs and rewrite their rows and clocks.
 
     A ticket whose ``created`` is stored takes the newest configuration version the first
     time (it keeps it afterwards); ``version`` moves the tickets to that version
-    (recompute). Returns each ticket's result (None: no ``created`` yet).
+    (recompute). ``alerted``: the caller (the monitor) has alerted on every mark reached.
+    A ticket whose reached marks differ from those alerted on is due for the monitor now.
+    Returns each ticket's result (None: no ``created`` yet).
     """
-    logs = load_logs(connection, tickets)
+    return refresh_logs(
+        connection, load_logs(connection, tickets), tickets, now, version=version, alerted=alerted
+    )[1]
+
+
+def refresh_logs(
+    connection: Connection,
+    logs: dict[str, StoredLog],
+    tickets: Sequence[str],
+    now: int,
+    *,
+    version: int | None = None,
+    alerted: bool = False,
+) -> tuple[dict[str, StoredLog], dict[str, TicketResult | None]]:
+    """:func:`refresh_tickets` on logs already loaded; the logs and the results."""
     if version is not None:
         for log in logs.values():
             log.config_version = version
@@ -93,11 +125,17 @@ def refresh_tickets(
             continue
         config = configs[log.config_version]
         result = results[ticket] = evaluate_log(log, config, now)
-        updates.append(_ticket_values(log, result, config, now))
+        values = _ticket_values(log, result, config, now)
+        if alerted:
+            values["alerted"] = values["marks"]
+        elif values["marks"] != log.alerted:  # a mark the monitor has not seen: look now
+            due = values["next_action_at"]
+            values["next_action_at"] = now if due is None else min(due, now)
+        updates.append(values)
         if result is not None:
             clocks.extend(_clock_values(ticket, result, now))
     _write(connection, tickets, updates, clocks)
-    return results
+    return logs, results
 
 
 def _write(
@@ -120,6 +158,8 @@ def _ticket_values(
     values: dict[str, Any] = {
         "b_id": log.ticket,
         "config_version": log.config_version,
+        "alerted": log.alerted,
+        "marks": digest(reached_marks(result)) if result is not None else "",
         "evaluated_at": now,
         "event_count": len(log.events),
     }

@@ -1,9 +1,21 @@
 """Every table, imported in one place for Alembic and ``create_all`` (models live by aggregate)."""
 
+from slakeeper.store.alerts import AlertRow, AttemptRow, DeliveryRow
 from slakeeper.store.auth import ApiToken, AuditEntry
 from slakeeper.store.base import Base
 from slakeeper.store.configs import ConfigVersion
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import ClockRow, TicketRow
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "ClockRow", "ConfigVersion", "EventRow", "TicketRow"]
+__all__ = [
+    "AlertRow",
+    "ApiToken",
+    "AttemptRow",
+    "AuditEntry",
+    "Base",
+    "ClockRow",
+    "ConfigVersion",
+    "DeliveryRow",
+    "EventRow",
+    "TicketRow",
+]

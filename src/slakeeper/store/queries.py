@@ -27,9 +27,13 @@ __all__ = [
     "event_bodies",
     "insert_events",
     "newest_config",
+    "placeholder",
+    "placeholders",
     "replace_clocks",
+    "run",
+    "run_many",
     "stored_bodies",
-    "ticket_versions",
+    "ticket_states",
     "token_by_digest",
     "update_tickets",
 ]
@@ -39,7 +43,7 @@ CHUNK = 500  # values per IN (…) list
 TICKET_COLUMNS = (
     "config_version", "evaluated_at", "event_count", "created_at", "status", "is_open",
     "severity", "account", "account_tier", "tier_rank", "channel", "team", "agent", "subject",
-    "policy", "fields", "queue_due", "risk_at", "next_action_at",
+    "policy", "fields", "queue_due", "risk_at", "next_action_at", "marks", "alerted",
 )  # fmt: skip
 CLOCK_COLUMNS = (
     "ticket", "metric", "team", "cycle", "status", "policy", "calendar", "started_at",
@@ -56,7 +60,7 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def _run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+def run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
     """Run one statement on the driver's cursor; its rows (empty for DML)."""
     cursor = connection.connection.cursor()
     try:
@@ -68,7 +72,7 @@ def _run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> li
         cursor.close()
 
 
-def _run_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+def run_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
@@ -89,79 +93,84 @@ def _wrapped(connection: Connection, sql: str, exc: Exception) -> DBAPIError:
     return error
 
 
-def _mark(connection: Connection) -> str:
+def placeholder(connection: Connection) -> str:
     return "?" if connection.dialect.name == "sqlite" else "%s"
 
 
-def _marks(connection: Connection, count: int) -> str:
-    return ", ".join([_mark(connection)] * count)
+def placeholders(connection: Connection, count: int) -> str:
+    return ", ".join([placeholder(connection)] * count)
 
 
-def ticket_versions(connection: Connection, tickets: Sequence[str]) -> dict[str, int | None]:
-    """The configuration version of each existing ticket row."""
-    found: dict[str, int | None] = {}
+def ticket_states(
+    connection: Connection, tickets: Sequence[str]
+) -> dict[str, tuple[int | None, str]]:
+    """(configuration version, digest of marks alerted on) of each existing ticket row."""
+    found: dict[str, tuple[int | None, str]] = {}
     for part in chunks(tickets):
-        sql = (
-            f"SELECT id, config_version FROM tickets WHERE id IN ({_marks(connection, len(part))})"
-        )
-        found.update(_run(connection, sql, part))
+        marks = placeholders(connection, len(part))
+        sql = f"SELECT id, config_version, alerted FROM tickets WHERE id IN ({marks})"
+        found.update((row[0], (row[1], row[2])) for row in run(connection, sql, part))
     return found
 
 
-def event_bodies(connection: Connection, tickets: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """(ticket, body) of every event of ``tickets``, each log in arrival order."""
+def event_bodies(connection: Connection, tickets: Sequence[str]) -> Iterator[tuple[str, str, int]]:
+    """(ticket, body, received_at) of every event of ``tickets``, each log in arrival order."""
     for part in chunks(tickets):
         # ix_events_ticket_seq serves both the filter and the order.
         sql = (
-            f"SELECT ticket, body FROM events WHERE ticket IN ({_marks(connection, len(part))}) "
-            "ORDER BY ticket, seq"
+            "SELECT ticket, body, received_at FROM events "
+            f"WHERE ticket IN ({placeholders(connection, len(part))}) ORDER BY ticket, seq"
         )
-        yield from _run(connection, sql, part)
+        yield from run(connection, sql, part)
 
 
 def stored_bodies(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The stored body of each of ``ids`` that is stored (uq_events_id)."""
     found: dict[str, str] = {}
     for part in chunks(ids):
-        sql = f"SELECT id, body FROM events WHERE id IN ({_marks(connection, len(part))})"
-        found.update(_run(connection, sql, part))
+        sql = f"SELECT id, body FROM events WHERE id IN ({placeholders(connection, len(part))})"
+        found.update(run(connection, sql, part))
     return found
 
 
-def insert_events(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Append events (rows in EVENT_COLUMNS order)."""
+def insert_events(
+    connection: Connection, rows: list[tuple[Any, ...]], *, skip_known: bool = False
+) -> None:
+    """Append events (rows in EVENT_COLUMNS order); ``skip_known`` ignores stored ids."""
     sql = (
         f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-        f"VALUES ({_marks(connection, len(EVENT_COLUMNS))})"
+        f"VALUES ({placeholders(connection, len(EVENT_COLUMNS))})"
     )
-    _run_many(connection, sql, rows)
+    if skip_known:
+        sql += " ON CONFLICT (id) DO NOTHING"
+    run_many(connection, sql, rows)
 
 
 def ensure_tickets(connection: Connection, tickets: Sequence[str]) -> None:
     """Create missing ticket rows, then (PostgreSQL) lock them all, in the order given."""
-    mark = _mark(connection)
+    mark = placeholder(connection)
     sql = (
         "INSERT INTO tickets (id, is_open, tier_rank, fields, queue_due, event_count) "
         f"VALUES ({mark}, false, 0, '{{}}', {2**62}, 0) ON CONFLICT (id) DO NOTHING"
     )
-    _run_many(connection, sql, [(ticket,) for ticket in tickets])
+    run_many(connection, sql, [(ticket,) for ticket in tickets])
     if connection.dialect.name == "postgresql":
         for part in chunks(tickets):
             sql = (
-                f"SELECT id FROM tickets WHERE id IN ({_marks(connection, len(part))}) "
+                f"SELECT id FROM tickets WHERE id IN ({placeholders(connection, len(part))}) "
                 "ORDER BY id FOR UPDATE"
             )
-            _run(connection, sql, part)
+            run(connection, sql, part)
 
 
 def update_tickets(connection: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     """Rewrite tickets: each row is TICKET_COLUMNS' values, then the id."""
-    mark = _mark(connection)
+    mark = placeholder(connection)
     sets = ", ".join(f"{column} = {mark}" for column in TICKET_COLUMNS)
     rows = list(rows)
     if rows:
         sql = f"UPDATE tickets SET {sets} WHERE id = {mark}"
-        _run_many(connection, sql, rows)
+        run_many(connection, sql, rows)
 
 
 def replace_clocks(
@@ -169,29 +178,28 @@ def replace_clocks(
 ) -> None:
     """Delete the clocks of ``tickets`` and insert ``rows`` (CLOCK_COLUMNS order)."""
     for part in chunks(tickets):
-        sql = f"DELETE FROM clocks WHERE ticket IN ({_marks(connection, len(part))})"
-        _run(connection, sql, part)
+        sql = f"DELETE FROM clocks WHERE ticket IN ({placeholders(connection, len(part))})"
+        run(connection, sql, part)
     if rows:
         sql = (
             f"INSERT INTO clocks ({', '.join(CLOCK_COLUMNS)}) "
-            f"VALUES ({_marks(connection, len(CLOCK_COLUMNS))})"
+            f"VALUES ({placeholders(connection, len(CLOCK_COLUMNS))})"
         )
-        _run_many(connection, sql, rows)
+        run_many(connection, sql, rows)
 
 
 def delete_placeholders(connection: Connection, tickets: Sequence[str]) -> None:
     """Delete ticket rows of ``tickets`` that never got an event (locked for a refused body)."""
     for part in chunks(tickets):
-        sql = (
-            f"DELETE FROM tickets WHERE id IN ({_marks(connection, len(part))}) AND event_count = 0"
-        )
-        _run(connection, sql, part)
+        marks = placeholders(connection, len(part))
+        sql = f"DELETE FROM tickets WHERE id IN ({marks}) AND event_count = 0"
+        run(connection, sql, part)
 
 
 def token_by_digest(connection: Connection, digest: str) -> tuple[str, str, int | None] | None:
     """(name, role, revoked_at) of the token with this digest (uq_api_tokens_digest)."""
-    sql = f"SELECT name, role, revoked_at FROM api_tokens WHERE digest = {_mark(connection)}"
-    rows = _run(connection, sql, (digest,))
+    sql = f"SELECT name, role, revoked_at FROM api_tokens WHERE digest = {placeholder(connection)}"
+    rows = run(connection, sql, (digest,))
     return None if not rows else (rows[0][0], rows[0][1], rows[0][2])
 
 
@@ -199,19 +207,19 @@ def config_digests(connection: Connection, numbers: Sequence[int]) -> dict[int, 
     """The digest of each stored configuration version of ``numbers`` (primary key)."""
     found: dict[int, str] = {}
     for part in chunks(numbers):
-        marks = _marks(connection, len(part))
+        marks = placeholders(connection, len(part))
         sql = f"SELECT number, digest FROM config_versions WHERE number IN ({marks})"
-        found.update(_run(connection, sql, part))
+        found.update(run(connection, sql, part))
     return found
 
 
 def config_text(connection: Connection, number: int) -> str:
     """The text of a stored configuration version (primary key)."""
-    sql = f"SELECT text FROM config_versions WHERE number = {_mark(connection)}"
-    return str(_run(connection, sql, (number,))[0][0])
+    sql = f"SELECT text FROM config_versions WHERE number = {placeholder(connection)}"
+    return str(run(connection, sql, (number,))[0][0])
 
 
 def newest_config(connection: Connection) -> int | None:
     """The newest configuration version's number (primary key), None before any."""
-    value = _run(connection, "SELECT max(number) FROM config_versions")[0][0]
+    value = run(connection, "SELECT max(number) FROM config_versions")[0][0]
     return None if value is None else int(value)

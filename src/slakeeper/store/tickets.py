@@ -41,6 +41,10 @@ class TicketRow(Base):
     # The next instant the monitor must look at this ticket (DESIGN.md section 5).
     next_action_at: Mapped[int | None] = mapped_column(Micros)
     evaluated_at: Mapped[int | None] = mapped_column(Micros)
+    # Digest of the marks the clocks have reached, and of those the monitor has alerted on:
+    # when they differ the ticket is due for the monitor at once (a late event, a retarget).
+    marks: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    alerted: Mapped[str] = mapped_column(String(64), default="", server_default="")
     event_count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (

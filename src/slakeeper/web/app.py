@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from slakeeper.services.deliveries import Deliverer
 from slakeeper.services.group_commit import GroupCommitter
+from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
-from slakeeper.web.api import config, events, health, tickets
+from slakeeper.web.api import alerts, config, events, health, tickets
 from slakeeper.web.deps import authorize
 from slakeeper.web.errors import install_error_handlers
 from slakeeper.web.observability import Metrics, RequestLogger, configure_logging
@@ -26,9 +29,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.committer = GroupCommitter(app.state.database, app.state.clock)
+        watcher = _start_monitor(app) if settings.run_monitor else None
         try:
             yield
         finally:  # requests in flight have finished: store what they handed over, then stop
+            if watcher is not None:
+                watcher[0].set()
+                for thread in watcher[1]:
+                    thread.join()
             app.state.committer.close()
 
     app = FastAPI(
@@ -45,13 +53,30 @@ def create_app(
         settings.database_url, pool_size=settings.db_pool_size
     )
     app.state.clock = clock or settings.clock()
-    app.state.metrics = Metrics(app.state.database)
+    app.state.metrics = Metrics(app.state.database, app.state.clock)
     install_error_handlers(app)
     app.add_middleware(RequestLogger)
     app.include_router(events.router)  # authorizes inside (see web/api/events.py)
-    for router in (health.router, tickets.router, config.router):
+    for router in (health.router, tickets.router, config.router, alerts.router):
         app.include_router(router, dependencies=[Depends(authorize)])
     return app
+
+
+def _start_monitor(app: FastAPI) -> tuple[threading.Event, list[threading.Thread]]:
+    """The monitor and the delivery loop, each in a thread of this process (any number of
+    processes may run them)."""
+    stop = threading.Event()
+    settings: Settings = app.state.settings
+    monitor = Monitor(app.state.database, app.state.clock)
+    deliverer = Deliverer(app.state.database, app.state.clock, public_url=settings.public_url)
+    threads = [
+        threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor", daemon=True),
+        threading.Thread(target=deliverer.run, args=(stop,), name="slakeeper-delivery",
+                         daemon=True),
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    return stop, threads
 
 
 def app_from_environment() -> FastAPI:

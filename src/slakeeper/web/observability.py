@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from slakeeper.settings import Clock
+from slakeeper.store.alerts import AlertRow, DeliveryRow
 from slakeeper.store.session import Database
 from slakeeper.store.tickets import ClockRow, TicketRow
 
@@ -73,7 +75,7 @@ def configure_logging(level: str) -> None:
 class Metrics:
     """The service's counters and histograms, and gauges read from the database on scrape."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         # In multiprocess mode values go to shared files; otherwise to this app's registry.
         self.registry = CollectorRegistry()
@@ -96,7 +98,7 @@ class Metrics:
         self.db_errors = Counter(
             "slakeeper_database_errors", "Requests failed by the database", registry=own
         )
-        self.states = _StateCollector(database)
+        self.states = _StateCollector(database, clock)
         if not self.multiprocess:
             self.registry.register(self.states)
 
@@ -110,13 +112,22 @@ class Metrics:
         return generate_latest(registry)
 
 
+def _by_label(name: str, text: str, label: str, counts: Any) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, text, labels=[label])
+    for value, count in counts:
+        family.add_metric([value], count)
+    return family
+
+
 class _StateCollector:
     """Open tickets and clocks by state, counted when scraped."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self.database = database
+        self.clock = clock
 
     def collect(self) -> Any:
+        now = self.clock.now()
         with self.database.read() as connection:
             open_tickets = connection.execute(
                 select(func.count()).select_from(TicketRow).where(TicketRow.is_open.is_(True))
@@ -124,6 +135,27 @@ class _StateCollector:
             by_state = connection.execute(
                 select(ClockRow.status, func.count()).group_by(ClockRow.status)
             ).all()
+            oldest = connection.execute(  # ix_tickets_next_action_at
+                select(func.min(TicketRow.next_action_at)).where(TicketRow.next_action_at <= now)
+            ).scalar()
+            alerts = connection.execute(
+                select(AlertRow.kind, func.count()).group_by(AlertRow.kind)
+            ).all()
+            deliveries = connection.execute(
+                select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
+            ).all()
+        lag = GaugeMetricFamily(
+            "slakeeper_monitor_lag_seconds",
+            "now minus the oldest due next_action_at not yet processed (0 when none)",
+        )
+        lag.add_metric([], 0 if oldest is None else (now - oldest) / 1e6)
+        yield lag
+        yield _by_label("slakeeper_alerts", "Alerts written, by kind", "kind", alerts)
+        yield _by_label("slakeeper_deliveries", "Deliveries by state (pending, delivered, "
+                        "dead, suppressed)", "state", deliveries)  # fmt: skip
+        dead = GaugeMetricFamily("slakeeper_dead_letters", "Deliveries that gave up")
+        dead.add_metric([], dict(deliveries).get("dead", 0))
+        yield dead
         tickets = GaugeMetricFamily("slakeeper_open_tickets", "Open tickets")
         tickets.add_metric([], open_tickets)
         yield tickets

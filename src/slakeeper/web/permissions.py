@@ -18,6 +18,7 @@ Rule = frozenset[Role] | str
 ADMIN = frozenset({Role.ADMIN})
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.VIEWER})
 WRITERS = frozenset({Role.ADMIN, Role.AGENT, Role.INGEST})
+ACKERS = frozenset({Role.ADMIN, Role.AGENT})
 
 ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): OPEN,
@@ -36,4 +37,7 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/config/versions/{number}"): READERS,
     ("POST", "/api/v1/recompute"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
+    ("GET", "/api/v1/alerts"): READERS,
+    ("POST", "/api/v1/alerts/{alert_id}/ack"): ACKERS,
+    ("POST", "/api/v1/alerts/{alert_id}/retry"): ADMIN,
 }
