@@ -7,8 +7,11 @@ the commands (with numpy, matplotlib and OR-Tools) so that ``slakeeper`` starts 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -151,15 +154,33 @@ def _print_erlang_table(result: dict[str, Any]) -> None:
     Console().print(table)
 
 
-_FROM_DB_HELP = "Read the history from the service's store (needs the service store)."
+_FROM_DB_HELP = "Read the history from the service's database (SLAKEEPER_DATABASE_URL)."
 
 
-def _no_store() -> typer.Exit:
-    """--from-db needs the service's store, which this build of the planner does not read yet."""
-    return _fail(
-        "--from-db: reading the history from the service store is not available yet; "
-        "export the events (JSONL) and pass --events FILE"
-    )
+@contextlib.contextmanager
+def _history(events: Path | None, from_db: bool) -> Iterator[Path]:
+    """The history as a JSONL file: --events, or the store's log exported to a temporary one."""
+    if from_db == (events is not None):
+        raise _fail("give the history as --events FILE or --from-db (one of them)")
+    if events is not None:
+        yield events
+        return
+    from slakeeper.services.exports import export_events
+    from slakeeper.settings import Settings
+    from slakeeper.store.migrate import is_current
+    from slakeeper.store.session import create_database
+
+    database = create_database(Settings().database_url)
+    if not is_current(database):
+        raise _fail("--from-db: the database has no slakeeper store (run slakeeper db upgrade)")
+    with tempfile.TemporaryDirectory(prefix="slakeeper-history-") as folder:
+        path = Path(folder) / "events.jsonl"
+        with path.open("wb") as out:
+            count = export_events(database, out)
+        database.dispose()
+        if not count:
+            raise _fail("--from-db: the database holds no events")
+        yield path
 
 
 @plan_app.command("forecast")
@@ -192,23 +213,20 @@ def forecast_command(
     from slakeeper.planning.output import forecast_csv, forecast_json, print_forecast
     from slakeeper.services.planning import forecast_history, parse_by, parse_slot
 
-    if from_db:
-        raise _no_store()
-    if events is None:
-        raise _fail("--events: give the history as a JSONL event file")
     if output not in ("table", "csv", "json"):
         raise _fail(f"--format: expected table, csv or json, got {output!r}")
     if level not in (0.8, 0.9, 0.95):
         raise _fail(f"--level: expected 0.8, 0.9 or 0.95, got {level}")
     grid = SlotGrid(_zone(timezone), parse_slot(slot))
-    result = forecast_history(
-        events,
-        grid=grid,
-        by=parse_by(by),
-        config=_config(config),
-        backtest_weeks=backtest_weeks,
-        level=level,
-    )
+    with _history(events, from_db) as history:
+        result = forecast_history(
+            history,
+            grid=grid,
+            by=parse_by(by),
+            config=_config(config),
+            backtest_weeks=backtest_weeks,
+            level=level,
+        )
     if output == "csv":
         sys.stdout.write(forecast_csv(result))
     elif output == "json":
@@ -277,10 +295,6 @@ def staffing_command(
     from slakeeper.services.staffing import plan_staffing
     from slakeeper.simulation.scenario import load_scenario
 
-    if from_db:
-        raise _no_store()
-    if events is None:
-        raise _fail("--events: give the history as a JSONL event file")
     if output not in ("table", "csv"):
         raise _fail(f"--format: expected table or csv, got {output!r}")
     goal = parse_target(target)
@@ -289,18 +303,19 @@ def staffing_command(
     if handling is not None and handling <= 0:
         raise _fail("--aht: must be positive")
     rules = _shift_rules(shifts, team, grid) if shifts is not None else None
-    plan = plan_staffing(
-        config=_config(config),
-        events=events,
-        target=goal,
-        grid=grid,
-        scenario=load_scenario(scenario),
-        team=team,
-        aht_seconds=handling,
-        weeks=weeks,
-        seed=seed,
-        max_rounds=rounds,
-    )
+    with _history(events, from_db) as history:
+        plan = plan_staffing(
+            config=_config(config),
+            events=history,
+            target=goal,
+            grid=grid,
+            scenario=load_scenario(scenario),
+            team=team,
+            aht_seconds=handling,
+            weeks=weeks,
+            seed=seed,
+            max_rounds=rounds,
+        )
     fitted = None
     if rules is not None:
         fitted = _fit(plan, rules(plan.team))

@@ -28,4 +28,6 @@ class EventRow(Base):
     __table_args__ = (
         # A ticket's log in arrival order: re-evaluation on ingest, GET …/events.
         Index("ix_events_ticket_seq", "ticket", "seq"),
+        # The whole log in time order: export (the planner's --from-db).
+        Index("ix_events_at_seq", "at", "seq"),
     )

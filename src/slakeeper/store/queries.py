@@ -25,6 +25,7 @@ __all__ = [
     "delete_placeholders",
     "ensure_tickets",
     "event_bodies",
+    "events_after",
     "insert_events",
     "newest_config",
     "placeholder",
@@ -223,3 +224,15 @@ def newest_config(connection: Connection) -> int | None:
     """The newest configuration version's number (primary key), None before any."""
     value = run(connection, "SELECT max(number) FROM config_versions")[0][0]
     return None if value is None else int(value)
+
+
+def events_after(
+    connection: Connection, last: tuple[int, int] | None, limit: int
+) -> list[tuple[int, int, str]]:
+    """(at, seq, body) of up to ``limit`` events after ``last`` in (at, seq) order
+    (ix_events_at_seq)."""
+    mark = placeholder(connection)
+    where = "" if last is None else f"WHERE (at, seq) > ({mark}, {mark}) "
+    sql = f"SELECT at, seq, body FROM events {where}ORDER BY at, seq LIMIT {mark}"
+    parameters = (limit,) if last is None else (*last, limit)
+    return [(row[0], row[1], row[2]) for row in run(connection, sql, parameters)]

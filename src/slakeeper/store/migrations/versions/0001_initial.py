@@ -82,6 +82,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_ticket_seq", ["ticket", "seq"], unique=False)
+        batch_op.create_index("ix_events_at_seq", ["at", "seq"], unique=False)
 
     op.create_table(
         "tickets",
@@ -183,6 +184,7 @@ def downgrade() -> None:
     op.drop_table("tickets")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_ticket_seq")
+        batch_op.drop_index("ix_events_at_seq")
 
     op.drop_table("events")
     op.drop_table("config_versions")
