@@ -49,7 +49,7 @@ lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install -q --upgrade pip==25.3
 	.lock-venv/bin/python -m pip install -q '.[dev,bench]'
-	.lock-venv/bin/python -m pip freeze --exclude slakeeper > requirements.lock
+	.lock-venv/bin/python -m pip freeze --all --exclude slakeeper --exclude pip > requirements.lock
 	rm -rf .lock-venv
 
 clean:
