@@ -92,16 +92,20 @@ class Simulator:
     # ---- set-up -------------------------------------------------------------------------
 
     def _agent(self, spec: AgentSpec) -> AgentState:
-        first = datetime.fromtimestamp(self.start / US, UTC).year - 1
-        last = datetime.fromtimestamp(self.end / US, UTC).year + 2
-        timeline = compile_years(spec.calendar, first, last)
-        starts, ends = timeline.starts_list[:-1], timeline.ends_list[:-1]
+        starts, ends = self._shifts(spec)
         away = self._absent.get(spec.id)
         if away:  # a shift that begins on a day away is not worked
             zone = load_zone(spec.timezone)
             kept = [i for i, at in enumerate(starts) if local_date(at, zone) not in away]
             starts, ends = [starts[i] for i in kept], [ends[i] for i in kept]
         return AgentState(spec, starts, ends)
+
+    def _shifts(self, spec: AgentSpec) -> tuple[list[int], list[int]]:
+        """The agent's shift starts and ends over the simulated years (UTC µs)."""
+        first = datetime.fromtimestamp(self.start / US, UTC).year - 1
+        last = datetime.fromtimestamp(self.end / US, UTC).year + 2
+        timeline = compile_years(spec.calendar, first, last)
+        return timeline.starts_list[:-1], timeline.ends_list[:-1]
 
     def _absences(self, seed: int) -> dict[str, set[Any]]:
         model = self.model.absences

@@ -23,16 +23,8 @@ from typing import Any
 from slakeeper.core.calendars import make_calendar
 from slakeeper.core.timelines import compile_years
 from slakeeper.core.zones import load_zone
-from slakeeper.simulation.engine import (
-    _ARRIVE,
-    _DAY,
-    DAY,
-    MINUTE,
-    Simulator,
-    _Agent,
-    _draw,
-    _poisson,
-)
+from slakeeper.simulation.draws import draw, poisson
+from slakeeper.simulation.engine import _ARRIVE, _DAY, DAY, MINUTE, Simulator
 from slakeeper.simulation.scenario import DAYS, AgentSpec, Scenario
 
 __all__ = ["PlannedArrivals", "plan_agents", "with_plan"]
@@ -112,8 +104,8 @@ class PlannedArrivals(Simulator):
         self._slot_minutes = slot_minutes
         self._zone = load_zone(timezone)
 
-    def _agent(self, spec: AgentSpec) -> _Agent:
-        """The engine's agent, its shift timeline reused across runs with equal shifts.
+    def _shifts(self, spec: AgentSpec) -> tuple[list[int], list[int]]:
+        """The engine's shift timeline, reused across runs with equal shifts.
 
         A plan is simulated many times over; compiling every agent's calendar for four
         years each time would cost more than the simulation itself.
@@ -137,7 +129,7 @@ class PlannedArrivals(Simulator):
                 _TIMELINES.clear()
             timeline = compile_years(calendar, first, last)
             found = _TIMELINES[key] = (timeline.starts_list[:-1], timeline.ends_list[:-1])
-        return _Agent(spec, found[0], found[1])
+        return found
 
     def _on_day(self, at: int, _: Any) -> None:
         """Draw the next 24 hours of arrivals, a quarter hour at a time."""
@@ -154,8 +146,8 @@ class PlannedArrivals(Simulator):
             slot = (
                 local.weekday() * per_day + (local.hour * 60 + local.minute) // self._slot_minutes
             )
-            for _ in range(_poisson(rng, self._rates[slot] * share)):
-                account = _draw(rng, self._account_weights)
+            for _ in range(poisson(rng, self._rates[slot] * share)):
+                account = draw(rng, self._account_weights)
                 arrivals.append((begin + int(rng.random() * chunk), account))
         arrivals.sort()
         for when, account in arrivals:
