@@ -118,7 +118,9 @@ def test_workers_write_the_same_bytes_as_one_process_on_a_clean_log(
 def test_workers_write_the_same_bytes_and_diagnostics_on_a_log_with_problems(
     simulated: list[bytes], tmp_path: Path, workers: int
 ) -> None:
-    events = write(tmp_path / "events.jsonl", salted(simulated))
+    lines = salted(simulated)
+    events = write(tmp_path / "events.jsonl", lines)
+    repeat = [n for n, line in enumerate(lines, 1) if line == simulated[20]][1]
     one, many = run(events, 1), run(events, workers)
     assert one.returncode == many.returncode == 0
     report = one.stderr.decode()
@@ -132,7 +134,7 @@ def test_workers_write_the_same_bytes_and_diagnostics_on_a_log_with_problems(
         "event is after --now",
     ):
         assert expected in report
-    assert "line 63" not in report  # the identical repeat is dropped without a word
+    assert f"line {repeat}:" not in report  # the identical repeat is dropped without a word
     assert many.stdout == one.stdout
     assert many.stderr == one.stderr
 
