@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -14,9 +15,9 @@ __all__ = [
     "EVENTS_BODY",
     "ExactJSONResponse",
     "IngestAnswer",
-    "Page",
     "RecomputeAnswer",
     "RecomputeRequest",
+    "keyset_page",
     "number_cursor",
 ]
 
@@ -66,13 +67,6 @@ class IngestAnswer(BaseModel):
     duplicates: int
 
 
-class Page(BaseModel):
-    """Every list endpoint: items and the cursor of the next page (null on the last)."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
 class RecomputeRequest(BaseModel):
     """Which tickets to re-evaluate under the newest configuration (combined with AND)."""
 
@@ -104,3 +98,14 @@ def number_cursor(cursor: str | None) -> int | None:
     if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise InputError("invalid cursor", path=("cursor",))
     return int(cursor)
+
+
+def keyset_page(
+    rows: list[Any], limit: int, key: Callable[[Any], int]
+) -> tuple[list[Any], str | None]:
+    """A page of ``rows`` (fetched ``limit + 1``): the first ``limit``, and the cursor of the
+    next page (the last row's key) when there is one."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, str(key(rows[-1]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
@@ -11,15 +12,23 @@ from starlette.concurrency import run_in_threadpool
 from slakeeper.core.errors import InputError, NotFoundError
 from slakeeper.core.instants import format_instant
 from slakeeper.services.audit import list_audit
-from slakeeper.services.configs import current_number, get_version, list_versions, store_config
+from slakeeper.services.configs import (
+    StoredConfig,
+    current_number,
+    get_version,
+    list_versions,
+    store_config,
+)
 from slakeeper.services.recompute import RecomputeSelection, recompute
 from slakeeper.store.configs import ConfigVersion
+from slakeeper.store.session import Database
 from slakeeper.web.bodies import read_raw
 from slakeeper.web.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep, actor_name
 from slakeeper.web.schemas import (
     ExactJSONResponse,
     RecomputeAnswer,
     RecomputeRequest,
+    keyset_page,
     number_cursor,
 )
 
@@ -86,7 +95,7 @@ async def put_config(
     )
 
 
-def _store(database: Any, text: str, author: str, now: int) -> Any:
+def _store(database: Database, text: str, author: str, now: int) -> StoredConfig:
     with database.write() as connection:
         return store_config(connection, text=text, author=author, now=now)
 
@@ -99,15 +108,11 @@ def get_versions(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> ExactJSONResponse:
     """Versions newest first, with author and time."""
-    before = number_cursor(cursor)
     with database.read() as connection:
-        rows = list_versions(connection, before=before, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+        rows = list_versions(connection, before=number_cursor(cursor), limit=limit + 1)
+    rows, next_cursor = keyset_page(rows, limit, lambda row: row.number)
     items = [_version(row, full=False) for row in rows]
-    return ExactJSONResponse(
-        {"items": items, "next_cursor": str(rows[-1].number) if more else None}
-    )
+    return ExactJSONResponse({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/config/versions/{number}")
@@ -142,13 +147,9 @@ def get_audit(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> ExactJSONResponse:
     """The audit log, newest first."""
-    import orjson
-
-    before = number_cursor(cursor)
     with database.read() as connection:
-        rows = list_audit(connection, before=before, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+        rows = list_audit(connection, before=number_cursor(cursor), limit=limit + 1)
+    rows, next_cursor = keyset_page(rows, limit, lambda row: row.id)
     items = [
         {
             "id": row.id,
@@ -160,4 +161,4 @@ def get_audit(
         }
         for row in rows
     ]
-    return ExactJSONResponse({"items": items, "next_cursor": str(rows[-1].id) if more else None})
+    return ExactJSONResponse({"items": items, "next_cursor": next_cursor})
