@@ -131,11 +131,18 @@ def test_every_acknowledged_event_survives_kill_9_and_clocks_match_offline(
         _loader(server.url, token, halves[0], acks[0], 1),
         _loader(server.url, token, halves[1], acks[1], 20),
     ]
+    # Kill at points of the slower (one event per request) stream's progress, not on a
+    # timer: a fast machine must not finish the load before the second kill.
     chance = random.Random(3)
+    total = len(halves[0].read_bytes().splitlines())
+    marks = sorted(int(total * chance.uniform(low, low + 0.15)) for low in (0.05, 0.3, 0.55))
     kills = 0
     try:
-        while any(loader.poll() is None for loader in loaders) and kills < 4:
-            time.sleep(chance.uniform(0.3, 1.2))
+        for mark in marks:
+            while loaders[0].poll() is None and _count(acks[0]) < mark:
+                time.sleep(0.005)
+            if loaders[0].poll() is not None:
+                break
             server.kill9()
             kills += 1
             server.start()
@@ -143,7 +150,7 @@ def test_every_acknowledged_event_survives_kill_9_and_clocks_match_offline(
             assert loader.wait(timeout=300) == 0
     finally:
         server.stop()
-    assert kills >= 2
+    assert kills == len(marks)
     stored = {event["id"] for event in _stored_log(database)}
     acknowledged = set().union(*(path.read_text().split() for path in acks))
     assert acknowledged and acknowledged <= stored
@@ -161,6 +168,14 @@ def test_every_acknowledged_event_survives_kill_9_and_clocks_match_offline(
     assert again.status_code == 200
     assert again.json()["accepted"] == 0
     assert again.json()["duplicates"] == len(stored)
+
+
+def _count(acks: Path) -> int:
+    """How many ids a loader has recorded as acknowledged so far."""
+    try:
+        return acks.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
 
 
 def _split(events: Path, tmp_path: Path) -> list[Path]:
