@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py
+CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py src/slakeeper/services/replay.py src/slakeeper/services/business_time.py
 COMPILED := src/slakeeper/core/_compiled.json
 
 .PHONY: install pure demo test lint bench lock clean

@@ -35,6 +35,7 @@ MODULES = [
     "core/timelines.py",
     "services/evaluations.py",
     "services/replay.py",
+    "services/business_time.py",
 ]
 
 

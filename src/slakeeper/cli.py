@@ -16,32 +16,21 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, monitor, serve, token_app
-from slakeeper.core import (
-    Calendar,
-    InputError,
-    SlaError,
-    add_us,
-    between_us,
-    format_instant,
-    format_seconds,
-    parse_duration,
-    parse_instant,
-    to_us,
-)
-from slakeeper.core.evaluation import Diagnostic
-from slakeeper.services.evaluations import (
-    evaluate_file,
-    explain_file,
-    explain_lines,
-    ticket_document,
-)
+from slakeeper.core.errors import InputError, SlaError
 from slakeeper.triage.commands import triage_app
+
+if TYPE_CHECKING:
+    from slakeeper.core.calendars import Calendar
+    from slakeeper.core.evaluation import Diagnostic
+
+# The core (numpy) and the services are imported inside the commands that use them:
+# `slakeeper --help` and the commands that need neither start without them.
 
 app = typer.Typer(
     name="slakeeper",
@@ -144,6 +133,9 @@ def time_add(
     duration: Annotated[str, typer.Option(help="Business time: 1h30m, 15m, 90s or seconds.")],
 ) -> None:
     """Print the instant at which DURATION of open time has passed after START."""
+    from slakeeper.core.instants import format_instant, parse_instant, to_us
+    from slakeeper.core.timelines import add_us
+
     cal = open_calendar(calendar)
     begin = _field("--start", parse_instant, start)
     amount = _field("--duration", _duration_parser(cal), duration)
@@ -158,6 +150,10 @@ def time_between(
     end: Annotated[str, typer.Option(help="End instant, RFC 3339 with an offset.")],
 ) -> None:
     """Print the open seconds in [START, END) (0 when END is not after START)."""
+    from slakeeper.core.durations import format_seconds
+    from slakeeper.core.instants import parse_instant, to_us
+    from slakeeper.core.timelines import between_us
+
     cal = open_calendar(calendar)
     begin = to_us(_field("--start", parse_instant, start))
     finish = to_us(_field("--end", parse_instant, end))
@@ -182,6 +178,8 @@ def time_batch(calendar: CalendarOption) -> None:
 
 def _duration_parser(calendar: Calendar) -> Callable[[Any], int]:
     """Durations as the calendar allows them: days only on a 24x7 calendar."""
+    from slakeeper.core.durations import parse_duration
+
     return functools.partial(parse_duration, allow_days=calendar.is_24x7)
 
 
@@ -204,6 +202,8 @@ class OutputFormat(StrEnum):
 
 
 def _now(value: str | None) -> int:
+    from slakeeper.core.instants import parse_instant, to_us
+
     if value is None:
         return to_us(datetime.now(UTC))  # the CLI, not the core, reads the clock
     return to_us(_field("--now", parse_instant, value))
@@ -231,6 +231,7 @@ def evaluate_command(
 ) -> None:
     """Replay events offline and print every clock of every ticket."""
     from slakeeper.config import load_config
+    from slakeeper.services.evaluations import evaluate_file, ticket_document
 
     at = _now(now)
     configuration = load_config(config)
@@ -288,6 +289,7 @@ def explain_command(
 ) -> None:
     """Print one ticket's timeline: every start, pause, warning, breach and fulfilment."""
     from slakeeper.config import load_config
+    from slakeeper.services.evaluations import explain_file, explain_lines
 
     at = _now(now)
     result, diagnostics = explain_file(events, load_config(config), at, ticket)
@@ -341,6 +343,7 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Simulate a support organisation and write its ticket events (docs/simulator.md)."""
+    from slakeeper.core.instants import parse_instant, to_us
     from slakeeper.simulation.commands import run_simulate
 
     begin = None if start is None else to_us(_field("--start", parse_instant, start))

@@ -170,7 +170,26 @@ def _fast_us(text: str) -> int | str:
         "2026-01-05 10:00:00Z",
         "2026-01-05T10-00:00Z",
         "1969-12-31T23:59:59.5Z",
+        "2026-11-23X14:00:00Z",
+        "2026-W48-1T14:00:00Z",
+        "2026-01-0\uff15T10:00:00Z",
     ],
 )
 def test_replay_fast_path_reads_every_instant_as_the_careful_parser(text: str) -> None:
     assert _fast_us(text) == _careful_us(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-23X14:00:00Z",  # datetime.fromisoformat takes any separator
+        "2026-W48-1T14:00:00Z",  # and ISO week dates
+        "2026-01-05T1\u0663:00:00Z",  # and int() reads Arabic-Indic digits
+        "2026-01-0\uff15T10:00:00Z",  # and full-width ones
+    ],
+)
+def test_instants_outside_rfc_3339_are_refused_on_both_paths(text: str) -> None:
+    with pytest.raises(InputError, match="expected RFC 3339"):
+        parse_instant(text)
+    with pytest.raises(InputError, match="expected RFC 3339"):
+        parse_instant_us(text)

@@ -34,7 +34,8 @@ MAX_US = 253_402_300_799 * US_PER_SECOND + 999_999
 # RFC 3339 date-time: the offset is mandatory; ISO 8601 basic forms are not accepted.
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))$",
+    re.ASCII,  # \d is 0-9 only: int() would read other scripts' digits
 )
 
 
@@ -68,7 +69,10 @@ def parse_instant_us(text: object) -> int:
 
 def _is_plain_rfc3339(text: str) -> bool:
     size = len(text)
-    if size < 20 or text[4] != "-" or text[13] != ":" or text[16] != ":":
+    # fromisoformat also reads week dates (2026-W48-1), any separator and non-ASCII digits.
+    if size < 20 or text[4] != "-" or text[7] != "-" or text[13] != ":" or text[16] != ":":
+        return False
+    if text[10] not in "Tt " or not text.isascii():
         return False
     end = size - 1 if text[-1] == "Z" else size - 6
     if end < 19 or (end < size - 1 and (text[end] not in "+-" or text[end + 3] != ":")):

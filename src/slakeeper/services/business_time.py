@@ -87,25 +87,146 @@ def _answer_chunk(calendar: Calendar, lines: list[bytes], number: int, sink: Bin
 
 def _answer_plain(calendar: Calendar, lines: list[bytes], answers: list[bytes | None]) -> None:
     """Fill ``answers`` for the plain requests, in one bulk call per operation."""
-    adds: tuple[list[int], list[int], list[int]] = ([], [], [])
-    betweens: tuple[list[int], list[int], list[int]] = ([], [], [])
+    adds, betweens = _Rows(), _Rows()
     for index, line in enumerate(lines):
         request = _plain_request(line)
         if request is None:
             continue
         op, start, other = request
-        target = adds if op else betweens
-        target[0].append(index)
-        target[1].append(start)
-        target[2].append(other)
-    if adds[0]:
-        _fill(answers, adds[0], _bulk(add_many, calendar, adds), _instant_answer)
-    if betweens[0]:
-        _fill(answers, betweens[0], _bulk(between_many, calendar, betweens), _seconds_answer)
+        if op:
+            adds.take(index, start, other)
+        elif isinstance(other, str):
+            betweens.take(index, start, other)
+    for rows, compute in ((adds, add_many), (betweens, between_many)):
+        found = rows.parsed()
+        if found is None:
+            continue
+        indexes, starts, others = found
+        try:
+            values = compute(calendar, starts, others)
+        except SlaError:  # only the scalar path words this chunk's error (a year too far)
+            continue
+        texts = _instant_answers(values) if rows is adds else None
+        if texts is not None:
+            for index, text in zip(indexes, texts, strict=True):
+                answers[index] = text
+            continue
+        render = _instant_answer if rows is adds else _seconds_answer
+        for index, value in zip(indexes, values.tolist(), strict=True):
+            answers[index] = render(value)
 
 
-def _plain_request(line: bytes) -> tuple[bool, int, int] | None:
-    """(is add, start µs, duration or end µs) of a plain request, else None."""
+class _Rows:
+    """The plain requests of one operation in a chunk: line indexes, starts and the other
+    operand (a duration in µs, or an end instant's text); instants are read in bulk."""
+
+    def __init__(self) -> None:
+        self.indexes: list[int] = []
+        self.starts: list[str] = []
+        self.others: list[Any] = []
+
+    def take(self, index: int, start: str, other: Any) -> None:
+        self.indexes.append(index)
+        self.starts.append(start)
+        self.others.append(other)
+
+    def parsed(self) -> tuple[list[int], Any, Any] | None:
+        """(line indexes, start µs, other µs) of the rows whose instants are plain."""
+        if not self.indexes:
+            return None
+        starts, keep = _instants(self.starts)
+        if isinstance(self.others[0], str):
+            others, kept = _instants(self.others)
+            keep &= kept
+        else:
+            others = np.array(self.others, np.int64)
+        if keep.all():
+            return self.indexes, starts, others
+        chosen = np.flatnonzero(keep)
+        indexes = [self.indexes[i] for i in chosen.tolist()]
+        return (indexes, starts[chosen], others[chosen]) if indexes else None
+
+
+# The instants the bulk path reads in bulk: YYYY-MM-DDTHH:MM:SSZ, 20 ASCII characters.
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_PUNCTUATION = {4: b"-", 7: b"-", 13: b":", 16: b":", 19: b"Z"}
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_MICROSECONDS = np.int64(1_000_000)
+
+
+def _instants(texts: list[str]) -> tuple[Any, Any]:
+    """µs since the epoch of each text, and which texts are plain instants.
+
+    The common form (``2026-11-23T14:00:00Z``) is read by numpy for the whole list, checked
+    as ``datetime.fromisoformat`` would check it (digits, a real day of a real month, hours
+    below 24...); every other text goes through :func:`_plain_instant`, one at a time.
+    """
+    count = len(texts)
+    values = np.zeros(count, np.int64)
+    keep = np.zeros(count, np.bool_)
+    common = [n for n, text in enumerate(texts) if type(text) is str and len(text) == 20]
+    blob = "".join([texts[n] for n in common]).encode("utf-8", "surrogatepass")
+    if common and len(blob) == 20 * len(common):
+        grid = np.frombuffer(blob, np.uint8).reshape(-1, 20)
+        digits = grid[:, _DIGITS].astype(np.int64) - 48
+        ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+        for column, mark in _PUNCTUATION.items():
+            ok &= grid[:, column] == mark[0]
+        ok &= (grid[:, 10] == 84) | (grid[:, 10] == 116) | (grid[:, 10] == 32)  # T t space
+        pairs = digits[:, 0::2] * 10 + digits[:, 1::2]  # yy yy mm dd hh mm ss
+        year = pairs[:, 0] * 100 + pairs[:, 1]
+        month, day = pairs[:, 2], pairs[:, 3]
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        longest = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + (leap & (month == 2))
+        ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= longest)
+        ok &= (pairs[:, 4] < 24) & (pairs[:, 5] < 60) & (pairs[:, 6] < 60)
+        year, month, day = np.where(ok, year, 1970), np.where(ok, month, 1), np.where(ok, day, 1)
+        months = (year - 1970) * 12 + (month - 1)
+        days = months.astype("M8[M]").astype("M8[D]").astype(np.int64) + (day - 1)
+        seconds = days * 86_400 + pairs[:, 4] * 3600 + pairs[:, 5] * 60 + pairs[:, 6]
+        where = np.array(common, np.intp)
+        values[where] = seconds * _MICROSECONDS
+        keep[where] = ok
+    for n in np.flatnonzero(~keep).tolist():
+        us = _plain_instant(texts[n])
+        if us is not None:
+            values[n] = us
+            keep[n] = True
+    return values, keep
+
+
+def _instant_answers(values: Any) -> list[bytes] | None:
+    """The add answers for a whole array of µs, or None when one needs more than the common
+    form (a fraction of a second, a year outside 1000-9999): then one at a time."""
+    if not len(values) or (values % _MICROSECONDS).any():
+        return None
+    seconds = values // _MICROSECONDS
+    moments = seconds.astype("M8[s]")
+    days = moments.astype("M8[D]")
+    months = days.astype("M8[M]")
+    year = months.astype(np.int64) // 12 + 1970
+    if year.min() < 1000 or year.max() > 9999:
+        return None
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months.astype("M8[D]")).astype(np.int64) + 1
+    of_day = seconds - days.astype(np.int64) * 86_400
+    fields = (year // 100, year % 100, month, day, of_day // 3600, of_day // 60 % 60, of_day % 60)
+    grid = np.frombuffer(b'{"result": "0000-00-00T00:00:00Z"}\n' * len(values), np.uint8)
+    grid = grid.reshape(len(values), _ANSWER_WIDTH).copy()
+    for (tens, ones), field in zip(_FIELD_COLUMNS, fields, strict=True):
+        grid[:, tens] = 48 + field // 10
+        grid[:, ones] = 48 + field % 10
+    blob = grid.tobytes()
+    return [blob[n : n + _ANSWER_WIDTH] for n in range(0, len(blob), _ANSWER_WIDTH)]
+
+
+_ANSWER_WIDTH = 35  # {"result": "YYYY-MM-DDTHH:MM:SSZ"} and a newline
+# Columns of the two digits of each field in an answer: century, year, month, day, h, m, s.
+_FIELD_COLUMNS = ((12, 13), (14, 15), (17, 18), (20, 21), (23, 24), (26, 27), (29, 30))
+
+
+def _plain_request(line: bytes) -> tuple[bool, str, Any] | None:
+    """(is add, start text, duration µs or end text) of a plain request, else None."""
     if len(line) > _LONGEST_BULK_LINE:
         return None
     try:
@@ -118,12 +239,12 @@ def _plain_request(line: bytes) -> tuple[bool, int, int] | None:
     pauses = request.get("pauses")
     if (op != "add" and op != "between") or (pauses is not None and pauses != []):
         return None
-    start = _plain_instant(request.get("start"))
-    if start is None:
+    start = request.get("start")
+    if type(start) is not str:
         return None
     if op == "between":
-        end = _plain_instant(request.get("end"))
-        return None if end is None else (False, start, end)
+        end = request.get("end")
+        return None if type(end) is not str else (False, start, end)
     seconds = request.get("seconds")
     if type(seconds) is int and 0 <= seconds <= _MOST_BULK_SECONDS:
         return True, start, seconds * 1_000_000
@@ -143,33 +264,6 @@ def _plain_instant(text: object) -> int | None:
     except ValueError:
         return None
     return us if MIN_US <= us <= MAX_US else None
-
-
-def _bulk(
-    compute: Callable[[Calendar, Any, Any], Any],
-    calendar: Calendar,
-    rows: tuple[list[int], list[int], list[int]],
-) -> list[int] | None:
-    """The bulk answers, or None when the chunk holds a question only the scalar path can
-    word the error of (an instant outside the years a timeline covers, say)."""
-    try:
-        found = compute(calendar, np.array(rows[1], np.int64), np.array(rows[2], np.int64))
-    except SlaError:
-        return None
-    values: list[int] = found.tolist()
-    return values
-
-
-def _fill(
-    answers: list[bytes | None],
-    indexes: list[int],
-    values: list[int] | None,
-    render: Callable[[int], bytes | None],
-) -> None:
-    if values is None:
-        return
-    for index, value in zip(indexes, values, strict=True):
-        answers[index] = render(value)
 
 
 def _instant_answer(us: int) -> bytes | None:
