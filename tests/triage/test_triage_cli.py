@@ -105,14 +105,22 @@ def test_a_model_of_another_version_is_refused(model: Path, tmp_path: Path) -> N
             ["train", "--csv", "TICKETS", "--text", "subject", "--label", "nope", "--out", "M"],
             "no column 'nope'",
         ),
-        (["train", "--from-db", "--label", "team", "--out", "M"], "needs the service store"),
-        (["evaluate", "--from-db", "--label", "team"], "needs the service store"),
+        (["train", "--from-db", "--label", "team", "--out", "M"], "has no slakeeper store"),
+        (["evaluate", "--from-db", "--label", "team"], "has no slakeeper store"),
+        (["train", "--from-db", "--label", "group", "--out", "M"], "one of severity, team"),
+        (["train", "--from-db", "--csv", "TICKETS", "--label", "team", "--out", "M"], "not both"),
         (["train", "--csv", "TICKETS", "--label", "group", "--out", "M"], "give --csv"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
-    args: list[str], message: str, tickets_csv: Path, tmp_path: Path
+    args: list[str],
+    message: str,
+    tickets_csv: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # --from-db reads SLAKEEPER_DATABASE_URL: an empty SQLite file has no store.
+    monkeypatch.setenv("SLAKEEPER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     args = [
         str(tickets_csv) if a == "TICKETS" else str(tmp_path / "m") if a == "M" else a for a in args
     ]

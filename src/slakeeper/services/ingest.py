@@ -20,7 +20,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from slakeeper.core.errors import ConflictError, EventError, SlaError
-from slakeeper.core.events import Event, parse_event
+from slakeeper.core.events import Event, EventType, parse_event
+from slakeeper.services.configs import configuration_of, current_number
+from slakeeper.services.intake import suggest_and_record
 from slakeeper.services.refresh import refresh_tickets
 from slakeeper.store import queries
 from slakeeper.store.session import Database
@@ -147,6 +149,7 @@ def _store_group(
     )
     outcomes: list[IngestResult | SlaError] = []
     rows: list[tuple[Any, ...]] = []
+    fresh_events: list[tuple[Event, str]] = []
     touched: set[str] = set()
     for body in bodies:
         try:
@@ -155,6 +158,7 @@ def _store_group(
             outcomes.append(exc)
             continue
         known.accept(fresh)
+        fresh_events += [(item.event, item.body) for item in fresh]
         rows += [
             (i.event.id, i.event.ticket, i.event.type.value, i.event.at, i.body, now, body.source)
             for i in fresh
@@ -164,11 +168,41 @@ def _store_group(
         duplicates = body.repeats + len(body.incoming) - len(fresh)
         outcomes.append(IngestResult(len(fresh), duplicates, len(tickets)))
     if rows:
+        rows += _intake(connection, fresh_events, now)
         queries.insert_events(connection, rows)
         refresh_tickets(connection, sorted(touched), now)
     if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
         queries.delete_placeholders(connection, [t for t in locked if t not in touched])
     return outcomes
+
+
+_TRIAGED_TYPES = (EventType.CREATED, EventType.UPDATE, EventType.ASSIGN)
+
+
+def _intake(
+    connection: Connection, events: list[tuple[Event, str]], now: int
+) -> list[tuple[Any, ...]]:
+    """Triage's own events for the new tickets (services/intake.py), as event rows."""
+    if not any(event.type in _TRIAGED_TYPES for event, _ in events):
+        return []
+    config = configuration_of(connection, current_number(connection))
+    applied = suggest_and_record(connection, config, events, now)
+    if not applied:
+        return []
+    taken = queries.stored_bodies(connection, [item.event.id for item in applied])
+    return [
+        (
+            item.event.id,
+            item.event.ticket,
+            item.event.type.value,
+            item.event.at,
+            item.body,
+            now,
+            "triage",
+        )
+        for item in applied
+        if item.event.id not in taken
+    ]
 
 
 class _Known:

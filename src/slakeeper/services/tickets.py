@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, and_, or_, select, tuple_
+from sqlalchemy import Connection, Select, and_, exists, or_, select, tuple_
 
 from slakeeper.core.errors import InputError, NotFoundError
 from slakeeper.core.evaluation import TicketResult
 from slakeeper.services.configs import configuration_of
+from slakeeper.services.intake import waiting_fields
 from slakeeper.services.refresh import evaluate_log, load_logs
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
+from slakeeper.store.triage import TriageRow
 
 __all__ = [
     "QueueFilters",
@@ -45,6 +47,7 @@ class QueueFilters:
     status: str | None = None
     at_risk: bool | None = None
     breached: bool | None = None
+    needs_triage: bool | None = None
 
 
 @dataclass
@@ -54,6 +57,7 @@ class QueuePage:
     tickets: list[TicketRow]
     clocks: dict[str, list[ClockRow]]
     next_cursor: str | None
+    triage_waiting: dict[str, list[str]]
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -127,7 +131,7 @@ def read_queue(
     next_cursor = None
     if more and last is not None:
         next_cursor = encode_cursor([last.queue_due, last.tier_rank, last.created_at, last.id])
-    return QueuePage(rows, clocks, next_cursor)
+    return QueuePage(rows, clocks, next_cursor, waiting_fields(connection, clocks))
 
 
 def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
@@ -153,6 +157,14 @@ def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any
             if filters.at_risk
             else or_(TicketRow.risk_at.is_(None), TicketRow.risk_at > now, breached)
         )
+    if filters.needs_triage is not None:
+        # ix_triage_waiting: the suggestions left to a human and not yet decided.
+        waiting = exists().where(
+            TriageRow.ticket == TicketRow.id,
+            TriageRow.applied.is_(False),
+            TriageRow.decided_at.is_(None),
+        )
+        query = query.where(waiting if filters.needs_triage else ~waiting)
     return query
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from slakeeper.core.errors import InputError
 
-__all__ = ["Suggestion", "Triage"]
+__all__ = ["FROM_DB_LABELS", "Suggestion", "Triage", "stored_tickets"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,76 @@ class Triage:
                 )
             )
         return found
+
+
+FROM_DB_LABELS = ("severity", "team", "product")
+
+
+def stored_tickets(database: Any, label: str, fields: Sequence[str] = ()) -> Any:
+    """The store's solved tickets as training data (``triage train|evaluate --from-db``).
+
+    Text: the ``created`` event's subject, then its description (a top-level
+    ``description`` or ``custom.description``). Label: the field as it stood when the
+    ticket was last solved (or closed), i.e. after the humans who worked it corrected it;
+    a ticket never solved, or solved without the field, teaches nothing and is left out. Time: the
+    created instant, so that ``evaluate --from-db`` trains on the past and tests on the
+    most recent share. ``fields``: categorical ticket fields (account, channel, …) as of
+    the created event.
+    """
+    import orjson
+
+    from slakeeper.core.errors import SlaError
+    from slakeeper.core.events import EventType, parse_event
+    from slakeeper.core.policies import Status
+    from slakeeper.store import queries
+    from slakeeper.triage.cleaning import join_text
+    from slakeeper.triage.data import Tickets
+
+    if label not in FROM_DB_LABELS:
+        known = ", ".join(FROM_DB_LABELS)
+        raise InputError(f"--label: with --from-db, one of {known}; got {label!r}")
+    start: dict[str, tuple[str, dict[str, Any], float]] = {}  # ticket -> text, fields, time
+    current: dict[str, Any] = {}  # ticket -> the label's value now
+    solved: dict[str, str] = {}  # ticket -> the label at its last solve
+    last: tuple[int, int] | None = None
+    with database.read() as connection:
+        while True:
+            rows = queries.events_after(connection, last, 10_000)
+            for at, seq, body in rows:
+                last = (at, seq)
+                try:
+                    raw = orjson.loads(body)
+                    event = parse_event(raw)
+                except (orjson.JSONDecodeError, SlaError):
+                    continue
+                ticket = event.ticket
+                if event.type is EventType.CREATED:
+                    if ticket in start:
+                        continue
+                    custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
+                    description = raw.get("description") or custom.get("description") or ""
+                    text = join_text([str(event.fields.get("subject") or ""), str(description)])
+                    categorical = {name: str(event.fields.get(name) or "") for name in fields}
+                    start[ticket] = (text, categorical, event.at / 1_000_000)
+                    current[ticket] = event.team if label == "team" else event.fields.get(label)
+                elif label == "team" and event.type is EventType.ASSIGN and event.team:
+                    current[ticket] = event.team
+                elif event.type is EventType.UPDATE and event.fields.get(label) is not None:
+                    current[ticket] = event.fields[label]
+                elif event.type is EventType.STATUS and not (event.status or Status.OPEN).is_open:
+                    value = current.get(ticket)
+                    if value not in (None, "") and ticket in start:
+                        solved[ticket] = str(value)
+            if len(rows) < 10_000:
+                break
+    tickets = Tickets([], [], [], [])
+    for ticket, value in solved.items():
+        text, categorical, time = start[ticket]
+        tickets.texts.append(text)
+        tickets.fields.append(categorical)
+        tickets.labels.append(value)
+        assert tickets.times is not None
+        tickets.times.append(time)
+    if not tickets.labels:
+        raise InputError(f"--from-db: no solved ticket with a {label} in the store")
+    return tickets

@@ -6,6 +6,7 @@ from slakeeper.store.base import Base
 from slakeeper.store.configs import ConfigVersion
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import ClockRow, TicketRow
+from slakeeper.store.triage import TriageRow
 
 __all__ = [
     "AlertRow",
@@ -18,4 +19,5 @@ __all__ = [
     "DeliveryRow",
     "EventRow",
     "TicketRow",
+    "TriageRow",
 ]

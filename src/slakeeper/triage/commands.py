@@ -21,7 +21,6 @@ triage_app = typer.Typer(
     no_args_is_help=True,
 )
 
-NEEDS_STORE = "--from-db needs the service store (issue 14 part 4): train from a CSV export"
 
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Labelled tickets (CSV with header).")]
 TextOpt = Annotated[
@@ -58,10 +57,35 @@ def _read(
     from slakeeper.triage.data import read_csv
 
     if from_db:
-        raise InputError(NEEDS_STORE)
+        if csv is not None:
+            raise InputError("give --csv FILE or --from-db, not both")
+        from slakeeper.services.triage import FROM_DB_LABELS
+
+        if label not in FROM_DB_LABELS:
+            known = ", ".join(FROM_DB_LABELS)
+            raise InputError(f"--label: with --from-db, one of {known}; got {label!r}")
+        return _read_store(label, _columns(fields))
     if csv is None or not _columns(text) or not label:
         raise InputError("give --csv FILE, --text COL[,COL...] and --label COL")
     return read_csv(csv, _columns(text), label, _columns(fields), time_col)
+
+
+def _read_store(label: str, fields: list[str]) -> Any:
+    """The service store's solved tickets (SLAKEEPER_DATABASE_URL)."""
+    from slakeeper.services.triage import stored_tickets
+    from slakeeper.settings import Settings
+    from slakeeper.store.migrate import is_current
+    from slakeeper.store.session import create_database
+
+    database = create_database(Settings().database_url)
+    try:
+        if not is_current(database):
+            raise InputError(
+                "--from-db: the database has no slakeeper store (run slakeeper db upgrade)"
+            )
+        return stored_tickets(database, label, fields)
+    finally:
+        database.dispose()
 
 
 @triage_app.command("train")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from slakeeper.core.evaluation import TicketResult
 from slakeeper.core.instants import format_instant
 from slakeeper.services.evaluations import instant_text, seconds_value, ticket_document
+from slakeeper.services.intake import suggestions_of
 from slakeeper.services.tickets import (
     QueueFilters,
     clock_status_at,
@@ -51,7 +52,8 @@ def get_ticket(
     now = clock.now()
     with database.read() as connection:
         row, result = read_ticket(connection, ticket, now)
-    return ExactJSONResponse(_ticket_answer(row, result, now))
+        triage = suggestions_of(connection, ticket)
+    return ExactJSONResponse(_ticket_answer(row, result, now) | {"triage": triage})
 
 
 @router.get("/tickets/{ticket}/timeline")
@@ -115,15 +117,21 @@ def get_queue(
     status: str | None = None,
     at_risk: bool | None = None,
     breached: bool | None = None,
+    needs_triage: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ExactJSONResponse:
     """Open tickets, most urgent first (DESIGN.md section 5), with their clocks."""
     now = clock.now()
-    filters = QueueFilters(team, agent, severity, tier, channel, status, at_risk, breached)
+    filters = QueueFilters(
+        team, agent, severity, tier, channel, status, at_risk, breached, needs_triage
+    )
     with database.read() as connection:
         page = read_queue(connection, filters, now, cursor=cursor, limit=limit)
-    items = [_queue_item(row, page.clocks[row.id], now) for row in page.tickets]
+    items = [
+        _queue_item(row, page.clocks[row.id], now) | {"triage": page.triage_waiting.get(row.id, [])}
+        for row in page.tickets
+    ]
     return ExactJSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
