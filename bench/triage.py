@@ -99,6 +99,52 @@ def speed(tickets: Tickets) -> None:
             triage.suggest_many(texts[start : start + 512], fields[start : start + 512])
         per = (time.perf_counter() - begin) * 1000 / len(texts)
         row("prediction in batches of 512 (ms/ticket)", per, 1, _v(per < 1))
+        without, with_triage = ingest_cost(path, texts, Path(folder))
+        print(
+            f"ingest of {len(texts)} created events, 100 a request, SQLite: "
+            f"{without:.3f} ms/event without triage, {with_triage:.3f} with it "
+            f"(x{with_triage / without:.2f}; target: none, reported)"
+        )
+
+
+_CONFIG = """\
+calendars:
+  always: {timezone: UTC, weekly: 24x7}
+policies:
+  - id: all
+    calendar: always
+    targets:
+      P1: {first_response: 1h, resolution: 4h}
+"""
+
+
+def ingest_cost(model: Path, texts: list[str], folder: Path) -> tuple[float, float]:
+    """ms per created event through the service's ingest (SQLite), triage off then on."""
+    from slakeeper.services.configs import store_config
+    from slakeeper.services.ingest import ingest_events
+    from slakeeper.store.migrate import upgrade
+    from slakeeper.store.session import create_database
+
+    figures = []
+    for label, config in (
+        ("off", _CONFIG),
+        ("on", _CONFIG + f"triage:\n  team: {{model: '{model}', threshold: 0.5}}\n"),
+    ):
+        database = create_database(f"sqlite:///{folder / f'ingest-{label}.db'}")
+        upgrade(database)
+        with database.write() as connection:
+            store_config(connection, text=config, author="bench", now=0)
+        events = [
+            {"id": f"c{n}", "ticket": f"T-{n}", "type": "created"}
+            | {"at": "2026-03-02T09:00:00Z", "severity": "P1", "subject": text}
+            for n, text in enumerate(texts)
+        ]
+        begin = time.perf_counter()
+        for start in range(0, len(events), 100):
+            ingest_events(database, events[start : start + 100], now=1_772_442_000_000_000)
+        figures.append((time.perf_counter() - begin) * 1000 / len(events))
+        database.dispose()
+    return figures[0], figures[1]
 
 
 def _v(ok: bool) -> str:
