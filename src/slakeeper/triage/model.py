@@ -38,6 +38,7 @@ class Options:
     field_weight: float = 1.0
     folds: int = 3
     seed: int = 0
+    estimator: str = "svm"  # or "logreg": measured side by side in bench/triage.py
 
 
 def group_rare(labels: list[str], min_count: int) -> tuple[list[str], list[str]]:
@@ -118,7 +119,14 @@ class TriageModel:
             self._fields = None
         x = sparse.hstack(blocks, format="csr")
         y = np.asarray(labels)
-        self._svm = LinearSVC(C=opts.c, class_weight=opts.class_weight)
+        if opts.estimator == "logreg":
+            from sklearn.linear_model import LogisticRegression
+
+            self._svm = LogisticRegression(
+                C=opts.c * 10, class_weight=opts.class_weight, max_iter=2000
+            )
+        else:
+            self._svm = LinearSVC(C=opts.c, class_weight=opts.class_weight)
         self.temperature = self._calibrate(x, y)
         self._svm.fit(x, y)
         self.classes = [str(each) for each in self._svm.classes_]
