@@ -120,6 +120,11 @@ def compliance(tables: Tables, query: Query) -> pl.DataFrame:
     )
 
 
+def _seconds(us: int) -> int | float:
+    whole, micro = divmod(us, 1_000_000)
+    return us / 1_000_000 if micro else whole
+
+
 def _fulfilled(tables: Tables, query: Query) -> pl.DataFrame:
     """Clocks of the period fulfilled by ``now`` (met, or breached and then fulfilled)."""
     clocks = _clocks(tables, query)
@@ -160,7 +165,7 @@ def service_level(tables: Tables, query: Query) -> pl.DataFrame:
         "within",
         "unfulfilled",
         _ratio("within", "fulfilled").alias("service_level"),
-        pl.lit(query.within / 1_000_000).alias("within_seconds"),
+        pl.lit(_seconds(query.within)).alias("within_seconds"),
         pl.lit("calendar" if query.calendar_time else "business").alias("time"),
     )
 
@@ -178,8 +183,8 @@ def times(tables: Tables, query: Query) -> pl.DataFrame:
     ]
     aggs = [
         pl.len().cast(pl.Int64).alias("count"),
-        (elapsed.median() / 1_000_000).alias("median_seconds"),
-        (elapsed.quantile(0.9, interpolation="linear") / 1_000_000).alias("p90_seconds"),
+        (elapsed.median() / 1_000_000).round(6).alias("median_seconds"),
+        (elapsed.quantile(0.9, interpolation="linear") / 1_000_000).round(6).alias("p90_seconds"),
         *bands,
     ]
     return _grouped(clocks, by, aggs)
@@ -289,7 +294,7 @@ def breach_causes(tables: Tables, query: Query) -> pl.DataFrame:
     group = [*(pl.col(GROUP_KEYS[key]).alias(key) for key in query.by), "kind", "name"]
     spent = parts.group_by(group).agg(pl.col("us").sum())
     spent = spent.with_columns(
-        business_seconds=pl.col("us") / 1_000_000,
+        business_seconds=(pl.col("us") / 1_000_000).round(6),
         share=pl.col("us") / pl.col("us").sum().over([*query.by, "kind"]),
     )
     if query.by:
@@ -315,7 +320,7 @@ REPORTS: dict[str, tuple[Report, tuple[str, ...], bool]] = {
 }
 
 
-def compute(name: str, tables: Tables, query: Query) -> list[dict[str, Any]]:
-    """The rows of report ``name``."""
-    function = REPORTS[name][0]
-    return function(tables, query).to_dicts()
+def compute(name: str, tables: Tables, query: Query) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of report ``name``."""
+    frame = REPORTS[name][0](tables, query)
+    return frame.columns, frame.to_dicts()
