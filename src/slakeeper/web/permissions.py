@@ -40,4 +40,5 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/alerts"): READERS,
     ("POST", "/api/v1/alerts/{alert_id}/ack"): ACKERS,
     ("POST", "/api/v1/alerts/{alert_id}/retry"): ADMIN,
+    ("GET", "/api/v1/reports/{name}"): READERS,
 }
