@@ -96,10 +96,19 @@ class Tables:
 def make_tables(
     tickets: Mapping[str, Sequence[Any]], clocks: Mapping[str, Sequence[Any]], now: int
 ) -> Tables:
-    """Build the report tables from plain columns (step 1 of the module docstring)."""
-    ticket_frame = pl.DataFrame(dict(tickets), schema=TICKET_COLUMNS)
-    clock_frame = pl.DataFrame(dict(clocks), schema=CLOCK_COLUMNS)
+    """Build the report tables from plain columns (step 1 of the module docstring).
+
+    A column left out is null throughout.
+    """
+    ticket_frame = _frame(tickets, TICKET_COLUMNS)
+    clock_frame = _frame(clocks, CLOCK_COLUMNS)
     return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
+
+
+def _frame(columns: Mapping[str, Sequence[Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    length = len(next(iter(columns.values()), ()))
+    full = {name: columns.get(name, [None] * length) for name in schema}
+    return pl.DataFrame(full, schema=schema)
 
 
 def _judged(clocks: pl.DataFrame, tickets: pl.DataFrame, now: int) -> pl.DataFrame:
@@ -141,7 +150,7 @@ def with_periods(frame: pl.DataFrame, column: str, timezone: str) -> pl.DataFram
     """Add ``week`` (``2026-W10``, ISO) and ``month`` (``2026-03``) of ``column`` in
     ``timezone`` (step 2 of the module docstring)."""
     zone = load_zone(timezone)
-    buckets = frame.get_column(column).floor_divide(_BUCKET_US).unique().drop_nulls()
+    buckets = (frame.get_column(column) // _BUCKET_US).unique().drop_nulls()
     weeks: dict[int, str] = {}
     months: dict[int, str] = {}
     for bucket in buckets.to_list():
@@ -149,7 +158,7 @@ def with_periods(frame: pl.DataFrame, column: str, timezone: str) -> pl.DataFram
         year, week, _ = local.isocalendar()
         weeks[bucket] = f"{year}-W{week:02d}"
         months[bucket] = f"{local.year}-{local.month:02d}"
-    bucket_of = pl.col(column).floor_divide(_BUCKET_US)
+    bucket_of = pl.col(column) // _BUCKET_US
     return frame.with_columns(
         week=bucket_of.replace_strict(weeks, default=None, return_dtype=pl.String),
         month=bucket_of.replace_strict(months, default=None, return_dtype=pl.String),
