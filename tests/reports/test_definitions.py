@@ -91,8 +91,8 @@ def test_service_level_in_business_and_calendar_time(offline: Tables) -> None:
 
 def test_times_median_p90_and_histogram(offline: Tables) -> None:
     # First response: 20m, 30m, 1h30m → median 1800 s; p90 (linear) at rank 1.8:
-    # 1800 + 0.8 × (5400 − 1800) = 4680 s. Resolution: 1h, 3h, 6h → median 10800 s,
-    # p90 = 10800 + 0.8 × (21600 − 10800) = 19440 s.
+    # 1800 + 0.8 x (5400 - 1800) = 4680 s. Resolution: 1h, 3h, 6h → median 10800 s,
+    # p90 = 10800 + 0.8 x (21600 - 10800) = 19440 s.
     found = {row["metric"]: row for row in rows(offline, "times")}
     first, resolution = found["first_response"], found["resolution"]
     assert (first["count"], first["median_seconds"], first["p90_seconds"]) == (3, 1800, 4680)
