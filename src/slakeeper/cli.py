@@ -362,6 +362,95 @@ def simulate_command(
     )
 
 
+@app.command("report")
+@reports_errors
+def report_command(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="compliance, service-level, times, resolution-quality, escalations, csat, "
+            "backlog or breach-causes (docs/reports.md)."
+        ),
+    ],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Configuration file (with --events).")
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Events file (JSONL); default: the database."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Judge running clocks at this instant (default: now).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Period start: a date or an instant.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Period end: a date (included) or an instant.")
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of dates, weeks and months.")
+    ] = "UTC",
+    by: Annotated[
+        str | None, typer.Option("--by", help="Group keys, comma-separated (e.g. severity,metric).")
+    ] = None,
+    within: Annotated[
+        str | None, typer.Option("--within", help="service-level: the Y of X% within Y (1h).")
+    ] = None,
+    time: Annotated[
+        str, typer.Option("--time", help="service-level: business or calendar time.")
+    ] = "business",
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Report over history: from an event file, or from the database (SLAKEEPER_DATABASE_URL)."""
+    from slakeeper.services import reports
+
+    reports.check_format(output)
+    query = reports.parse_query(
+        name, by=by, start=start, end=end, timezone=timezone, within=within, time=time
+    )
+    at = _now(now)
+    if events is not None:
+        from slakeeper.config import load_config
+
+        if config is None:
+            raise InputError("needed with --events", path=("--config",))
+        tables, diagnostics = reports.tables_from_file(events, load_config(config), at)
+        later = [d for d in diagnostics if d.message == "event is after --now: ignored"]
+        _report([d for d in diagnostics if d not in later], strict=False)
+        if later:  # normal when reporting on the past: one line, not one per event
+            typer.echo(f"note: {len(later)} events after --now ignored", err=True)
+    else:
+        from slakeeper.commands.service import open_database
+
+        with open_database().read() as connection:
+            tables = reports.tables_from_database(connection, at)
+    columns, rows = reports.run_report(name, tables, query)
+    if output == "table":
+        print_rows(columns, rows)
+    else:
+        sys.stdout.write(reports.render(columns, rows, output))
+
+
+def print_rows(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Print report rows as a table (ratios and seconds to 4 decimals, null as -)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(_cell(row[column]) for column in columns))
+    Console(width=max(160, 12 * len(columns))).print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return str(value)
+
+
 def print_table(documents: list[dict[str, Any]]) -> None:
     """Print clocks as a table."""
     from rich.console import Console

@@ -43,6 +43,7 @@ def test_every_route_declares_its_roles_in_the_one_table(service: Service) -> No
 
 def _call(service: Service, method: str, path: str, headers: dict[str, str]) -> Any:
     url = path.replace("{ticket}", "T-1").replace("{number}", "1").replace("{alert_id}", "1")
+    url = url.replace("{name}", "compliance")
     body = BODIES.get((method, path))
     return service.client.request(method, url, content=body, headers=headers)
 

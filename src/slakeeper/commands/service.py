@@ -20,7 +20,7 @@ from slakeeper.core.errors import InputError
 db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 
-__all__ = ["db_app", "monitor", "serve", "token_app"]
+__all__ = ["db_app", "monitor", "open_database", "serve", "token_app"]
 
 
 def _database():  # type: ignore[no-untyped-def]
@@ -29,6 +29,20 @@ def _database():  # type: ignore[no-untyped-def]
 
     settings = Settings()
     return settings, create_database(settings.database_url, pool_size=settings.db_pool_size)
+
+
+def open_database():  # type: ignore[no-untyped-def]
+    """The database of SLAKEEPER_DATABASE_URL, migrated (reports read it)."""
+    from slakeeper.store.migrate import is_current
+
+    settings, database = _database()
+    if not is_current(database):
+        raise InputError(
+            f"the database {_redacted(settings.database_url)} is not at the current migration: "
+            "run `slakeeper db upgrade`",
+            path=("SLAKEEPER_DATABASE_URL",),
+        )
+    return database
 
 
 def _now() -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from slakeeper.analytics.facts import TicketFacts, causes_text, ticket_facts
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import SlaError
@@ -31,6 +32,7 @@ __all__ = [
     "load_logs",
     "refresh_logs",
     "refresh_tickets",
+    "ticket_tier",
 ]
 
 
@@ -64,11 +66,16 @@ def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, Store
     return logs
 
 
+def _applied(log: StoredLog, now: int) -> list[Event]:
+    """The events of ``log`` that have happened by ``now``."""
+    return [event for event in log.events if event.at <= now]
+
+
 def evaluate_log(
     log: StoredLog, config: Configuration, now: int, *, explain: bool = False
 ) -> TicketResult | None:
     """Evaluate a stored log at ``now`` (events after ``now`` wait for their time)."""
-    events = [event for event in log.events if event.at <= now]
+    events = _applied(log, now)
     diagnostics: list[Diagnostic] = []
     try:
         return evaluate_ticket(log.ticket, events, config, now, diagnostics, explain=explain)
@@ -125,7 +132,8 @@ def refresh_logs(
             continue
         config = configs[log.config_version]
         result = results[ticket] = evaluate_log(log, config, now)
-        values = _ticket_values(log, result, config, now)
+        facts = None if result is None else ticket_facts(result, _applied(log, now))
+        values = _ticket_values(log, result, config, now) | _fact_values(facts)
         if alerted:
             values["alerted"] = values["marks"]
         elif values["marks"] != log.alerted:  # a mark the monitor has not seen: look now
@@ -133,7 +141,8 @@ def refresh_logs(
             values["next_action_at"] = now if due is None else min(due, now)
         updates.append(values)
         if result is not None:
-            clocks.extend(_clock_values(ticket, result, now))
+            assert facts is not None
+            clocks.extend(_clock_values(ticket, result, facts, now))
     _write(connection, tickets, updates, clocks)
     return logs, results
 
@@ -166,10 +175,7 @@ def _ticket_values(
     if result is None:
         return values | _EMPTY_TICKET | {"next_action_at": future}
     fields = result.fields
-    tier = fields.get("account_tier")
-    if tier is None:
-        account = config.accounts.get(str(fields.get("account")))
-        tier = account.tier if account is not None else None
+    tier = ticket_tier(fields, config)
     next_action = result.next_action_at
     if future is not None and (next_action is None or future < next_action):
         next_action = future  # an event stamped ahead of the clock takes effect then
@@ -192,6 +198,37 @@ def _ticket_values(
         "next_action_at": next_action,
     }
 
+
+def ticket_tier(fields: dict[str, object], config: Configuration) -> str | None:
+    """The ticket's account tier: its own field, else its account's in the configuration."""
+    tier = fields.get("account_tier")
+    if tier is None:
+        account = config.accounts.get(str(fields.get("account")))
+        tier = account.tier if account is not None else None
+    return None if tier is None else str(tier)
+
+
+def _fact_values(facts: TicketFacts | None) -> dict[str, Any]:
+    if facts is None:
+        return _NO_FACTS
+    return {
+        "resolved_at": facts.resolved_at,
+        "replies": facts.replies,
+        "reopens": facts.reopens,
+        "escalated": facts.escalated,
+        "csat": facts.csat,
+        "first_day": facts.first_day,
+    }
+
+
+_NO_FACTS: dict[str, Any] = {
+    "resolved_at": None,
+    "replies": 0,
+    "reopens": 0,
+    "escalated": False,
+    "csat": None,
+    "first_day": None,
+}
 
 _EMPTY_TICKET: dict[str, Any] = {
     "created_at": None,
@@ -237,7 +274,9 @@ def _risk_at(cycles: Iterable[Cycle]) -> int | None:
     return min((at for at in warned if at is not None), default=None)
 
 
-def _clock_values(ticket: str, result: TicketResult, now: int) -> list[tuple[Any, ...]]:
+def _clock_values(
+    ticket: str, result: TicketResult, facts: TicketFacts, now: int
+) -> list[tuple[Any, ...]]:
     rows = []
     for cycle in result.cycles:
         end = cycle.fulfilled_at if cycle.fulfilled_at is not None else cycle.cancelled_at
@@ -265,6 +304,7 @@ def _clock_values(ticket: str, result: TicketResult, now: int) -> list[tuple[Any
                 cycle.objective_status(),
                 orjson.dumps(warnings).decode(),
                 now,
+                causes_text(facts.causes.get((cycle.metric.value, cycle.team or "", cycle.number))),
             )
         )
     return rows

@@ -45,12 +45,13 @@ TICKET_COLUMNS = (
     "config_version", "evaluated_at", "event_count", "created_at", "status", "is_open",
     "severity", "account", "account_tier", "tier_rank", "channel", "team", "agent", "subject",
     "policy", "fields", "queue_due", "risk_at", "next_action_at", "marks", "alerted",
+    "resolved_at", "replies", "reopens", "escalated", "csat", "first_day",
 )  # fmt: skip
 CLOCK_COLUMNS = (
     "ticket", "metric", "team", "cycle", "status", "policy", "calendar", "started_at",
     "due_at", "target_us", "elapsed_us", "paused_us", "fulfilled_at", "breached_at",
     "cancelled_at", "objective_us", "objective_due_at", "objective_status", "warnings",
-    "evaluated_at",
+    "evaluated_at", "causes",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "ticket", "type", "at", "body", "received_at", "source")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from slakeeper.store.base import Base, Micros, SerialId
 
@@ -46,6 +47,13 @@ class TicketRow(Base):
     marks: Mapped[str] = mapped_column(String(64), default="", server_default="")
     alerted: Mapped[str] = mapped_column(String(64), default="", server_default="")
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Resolution facts for reports (slakeeper.analytics.facts, docs/reports.md).
+    resolved_at: Mapped[int | None] = mapped_column(Micros)
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    csat: Mapped[float | None] = mapped_column(Float)
+    first_day: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         # GET /api/v1/queue: open tickets by urgency (due, tier, created, id), one scan;
@@ -98,6 +106,8 @@ class ClockRow(Base):
     objective_status: Mapped[str | None] = mapped_column(String(16))
     warnings: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[threshold, at µs], …]
     evaluated_at: Mapped[int] = mapped_column(Micros)
+    # Breached clocks: business time per status and team before the breach (JSON), else "".
+    causes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         # A ticket's clocks (rewritten on every evaluation; read with the ticket and queue).

@@ -13,7 +13,7 @@ from slakeeper.services.group_commit import GroupCommitter
 from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
-from slakeeper.web.api import alerts, config, events, health, tickets, triage
+from slakeeper.web.api import alerts, config, events, health, reports, tickets, triage
 from slakeeper.web.deps import authorize
 from slakeeper.web.errors import install_error_handlers
 from slakeeper.web.observability import Metrics, RequestLogger, configure_logging
@@ -57,7 +57,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RequestLogger)
     app.include_router(events.router)  # authorizes inside (see web/api/events.py)
-    for router in (health.router, tickets.router, config.router, alerts.router, triage.router):
+    routers = (health, tickets, config, alerts, reports, triage)
+    for router in (module.router for module in routers):
         app.include_router(router, dependencies=[Depends(authorize)])
     return app
 

@@ -41,4 +41,5 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/alerts/{alert_id}/ack"): ACKERS,
     ("POST", "/api/v1/alerts/{alert_id}/retry"): ADMIN,
     ("GET", "/api/v1/triage/accuracy"): READERS,
+    ("GET", "/api/v1/reports/{name}"): READERS,
 }

@@ -1,0 +1,291 @@
+"""Reports over history: the same columnar tables from an event file or from the database.
+
+1. :func:`parse_query` reads the parameters shared by ``slakeeper report`` and
+   ``GET /api/v1/reports/{name}``; an error names the parameter.
+2. :func:`tables_from_file` evaluates an event file at ``now`` and derives each ticket's
+   facts; :func:`tables_from_database` reads the stored ``tickets`` and ``clocks`` rows.
+   Both give :class:`~slakeeper.analytics.tables.Tables` with the same columns.
+3. :func:`run_report` computes the report's rows (slakeeper.analytics.figures);
+   :func:`render` writes them as JSON or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from slakeeper.analytics.facts import causes_text, ticket_facts
+from slakeeper.analytics.figures import REPORTS, TICKET_KEYS, Query, compute
+from slakeeper.analytics.tables import (
+    CLOCK_COLUMNS,
+    GROUP_KEYS,
+    TICKET_COLUMNS,
+    Tables,
+    make_tables,
+)
+from slakeeper.core.clocks import Cycle
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.durations import parse_duration
+from slakeeper.core.errors import InputError, NotFoundError, SlaError
+from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_logged, group_events
+from slakeeper.core.instants import parse_instant_us
+from slakeeper.core.zones import load_zone, local_to_utc_us
+from slakeeper.services.evaluations import collection_paused, dumps, read_events
+from slakeeper.services.refresh import ticket_tier
+from slakeeper.store import queries
+
+__all__ = [
+    "FORMATS",
+    "LATER",
+    "NAMES",
+    "parse_query",
+    "render",
+    "run_report",
+    "tables_from_database",
+    "tables_from_file",
+]
+
+LATER = ("contract",)  # reports named by the contract that another step delivers
+NAMES = (*REPORTS, *LATER)
+FORMATS = ("table", "json", "csv")
+LATER_FORMATS = ("html", "pdf")
+_US_PER_DAY = 86_400_000_000
+
+
+def check_name(name: str) -> None:
+    """Refuse an unknown report (NotFoundError) or one not available yet (InputError)."""
+    if name in LATER:
+        raise InputError(f"report {name!r} is not yet available", path=("name",))
+    if name not in REPORTS:
+        known = ", ".join(NAMES)
+        raise NotFoundError(f"no report {name!r} (reports: {known})")
+
+
+def check_format(value: str, prefix: str = "--") -> str:
+    """The output format; html and pdf are refused as not yet available."""
+    if value in LATER_FORMATS:
+        raise InputError(f"format {value!r} is not yet available", path=(f"{prefix}format",))
+    if value not in FORMATS:
+        raise InputError(
+            f"unknown format {value!r} (expected {', '.join(FORMATS)})", path=(f"{prefix}format",)
+        )
+    return value
+
+
+def parse_query(
+    name: str,
+    *,
+    by: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    timezone: str = "UTC",
+    within: str | None = None,
+    time: str = "business",
+    prefix: str = "--",
+) -> Query:
+    """Read a report's parameters (``prefix`` names them: ``--by`` or ``by``)."""
+    check_name(name)
+    _, default_by, per_ticket = REPORTS[name]
+    try:
+        load_zone(timezone)
+    except SlaError as exc:
+        raise InputError(exc.message, path=(f"{prefix}timezone",)) from None
+    if time not in ("business", "calendar"):
+        message = f"unknown time {time!r} (expected business or calendar)"
+        raise InputError(message, path=(f"{prefix}time",))
+    return Query(
+        by=_keys(by, default_by, per_ticket, f"{prefix}by"),
+        start=_bound(start, timezone, f"{prefix}from", inclusive_day=False),
+        end=_bound(end, timezone, f"{prefix}to", inclusive_day=True),
+        timezone=timezone,
+        within=_within(within, time == "calendar", f"{prefix}within"),
+        calendar_time=time == "calendar",
+    )
+
+
+def _keys(
+    text: str | None, default: tuple[str, ...], per_ticket: bool, option: str
+) -> tuple[str, ...]:
+    if text is None:
+        return default
+    keys = tuple(part.strip() for part in text.split(",") if part.strip())
+    allowed = TICKET_KEYS if per_ticket else tuple(GROUP_KEYS)
+    for key in keys:
+        if key not in allowed:
+            raise InputError(
+                f"unknown key {key!r} (expected any of {', '.join(allowed)})", path=(option,)
+            )
+    if len(set(keys)) != len(keys):
+        raise InputError(f"a key is repeated in {text!r}", path=(option,))
+    return keys
+
+
+def _bound(text: str | None, timezone: str, option: str, *, inclusive_day: bool) -> int | None:
+    """An instant (RFC 3339 with an offset) or a date: local midnight in ``timezone``.
+
+    A ``--to`` date includes that whole day (the bound is the next local midnight).
+    """
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        raise InputError(f"invalid date {text!r} (expected YYYY-MM-DD)", path=(option,)) from None
+    if day is None:
+        try:
+            return parse_instant_us(text)
+        except SlaError as exc:
+            raise InputError(exc.message, path=(option,)) from None
+    if inclusive_day:
+        day += timedelta(days=1)
+    local = (day - date(1970, 1, 1)).days * _US_PER_DAY
+    return local_to_utc_us(load_zone(timezone), local)  # a midnight in a DST gap: the transition
+
+
+def _within(text: str | None, calendar_time: bool, option: str) -> int:
+    if text is None:
+        return 3_600_000_000
+    try:
+        value = parse_duration(text, allow_days=calendar_time)
+    except SlaError as exc:
+        raise InputError(exc.message, path=(option,)) from None
+    return value
+
+
+def run_report(name: str, tables: Tables, query: Query) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of report ``name`` (docs/reports.md)."""
+    check_name(name)
+    return compute(name, tables, query)
+
+
+def tables_from_file(
+    events_path: str | Path, config: Configuration, now: int
+) -> tuple[Tables, list[Diagnostic]]:
+    """Evaluate an event file at ``now`` into report tables, and the diagnostics."""
+    diagnostics: list[Diagnostic] = []
+    tickets: dict[str, list[Any]] = {column: [] for column in TICKET_COLUMNS}
+    clocks: dict[str, list[Any]] = {column: [] for column in CLOCK_COLUMNS}
+    with collection_paused():
+        try:
+            with open(events_path, "rb") as file:
+                events = list(read_events(file, diagnostics))
+        except OSError as exc:
+            raise InputError(f"cannot read {events_path}: {exc.strerror or exc}") from None
+        by_ticket = group_events(events, now, diagnostics)
+        del events
+        for ticket, log in by_ticket.items():
+            result = evaluate_logged(ticket, log, config, now, diagnostics)
+            if result is not None:
+                _add_ticket(tickets, clocks, result, log, config, now)
+    return make_tables(tickets, clocks, now), diagnostics
+
+
+def _add_ticket(
+    tickets: dict[str, list[Any]],
+    clocks: dict[str, list[Any]],
+    result: TicketResult,
+    log: list[Any],
+    config: Configuration,
+    now: int,
+) -> None:
+    """Append one evaluated ticket's row and its clocks' rows (as the store writes them)."""
+    facts = ticket_facts(result, log)
+    fields = result.fields
+    row = {
+        "ticket": result.ticket,
+        "created_at": result.created_at,
+        "status": result.status,
+        "severity": _text(fields.get("severity")),
+        "account": _text(fields.get("account")),
+        "account_tier": ticket_tier(fields, config),
+        "channel": _text(fields.get("channel")),
+        "team": _text(fields.get("team")),
+        "agent": _text(fields.get("agent")),
+        "policy": result.policy,
+        "resolved_at": facts.resolved_at,
+        "replies": facts.replies,
+        "reopens": facts.reopens,
+        "escalated": facts.escalated,
+        "csat": facts.csat,
+        "first_day": facts.first_day,
+    }
+    for column, value in row.items():
+        tickets[column].append(value)
+    for cycle in result.cycles:
+        key = (cycle.metric.value, cycle.team or "", cycle.number)
+        for column, value in _clock_row(
+            result.ticket, cycle, now, causes_text(facts.causes.get(key))
+        ).items():
+            clocks[column].append(value)
+
+
+def _clock_row(ticket: str, cycle: Cycle, now: int, causes: str) -> dict[str, Any]:
+    end = cycle.fulfilled_at if cycle.fulfilled_at is not None else cycle.cancelled_at
+    return {
+        "ticket": ticket,
+        "metric": cycle.metric.value,
+        "clock_team": cycle.team or "",
+        "cycle": cycle.number,
+        "status": cycle.status.value,
+        "started_at": cycle.started_at,
+        "due_at": cycle.due_at(),
+        "fulfilled_at": cycle.fulfilled_at,
+        "breached_at": cycle.breached_at,
+        "cancelled_at": cycle.cancelled_at,
+        "elapsed_us": cycle.elapsed_at(now if end is None else end),
+        "objective_us": cycle.target.objective,
+        "objective_due_at": cycle.objective_due_at(),
+        "objective_status": cycle.objective_status(),
+        "causes": causes,
+    }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+# Stored columns in the order of analytics.tables' TICKET_COLUMNS and CLOCK_COLUMNS.
+_TICKETS_SQL = (
+    "SELECT id, created_at, status, severity, account, account_tier, channel, team, agent, "
+    "policy, resolved_at, replies, reopens, escalated, csat, first_day "
+    "FROM tickets WHERE created_at IS NOT NULL"
+)
+_CLOCKS_SQL = (
+    "SELECT ticket, metric, team, cycle, status, started_at, due_at, fulfilled_at, "
+    "breached_at, cancelled_at, elapsed_us, objective_us, objective_due_at, "
+    "objective_status, causes FROM clocks"
+)
+
+
+def tables_from_database(connection: Connection, now: int) -> Tables:
+    """Report tables from the stored tickets and clocks, judged at ``now``."""
+    tickets = _columns(queries.run(connection, _TICKETS_SQL), TICKET_COLUMNS)
+    tickets["escalated"] = [bool(value) for value in tickets["escalated"]]
+    tickets["first_day"] = [
+        None if value is None else bool(value) for value in tickets["first_day"]
+    ]
+    clocks = _columns(queries.run(connection, _CLOCKS_SQL), CLOCK_COLUMNS)
+    return make_tables(tickets, clocks, now)
+
+
+def _columns(rows: list[Any], names: dict[str, Any]) -> dict[str, list[Any]]:
+    """Rows transposed into columns named ``names``."""
+    if not rows:
+        return {name: [] for name in names}
+    return dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True))
+
+
+def render(columns: list[str], rows: list[dict[str, Any]], output: str) -> str:
+    """Rows as JSON (a list of objects) or CSV (a header, then one line per row; null empty)."""
+    if output == "json":
+        return dumps(rows).decode() + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
