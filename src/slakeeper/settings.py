@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     db_pool_size: int = 5
     # `serve` runs the monitor in each process (`serve --no-monitor` or false here: API only).
     run_monitor: bool = True
+    # PostgreSQL: monitors sleep until a notification (LISTEN) of a nearer next action, at
+    # most this long. False: they poll like on SQLite (behind a transaction-pooling
+    # PgBouncer, which does not pass LISTEN through).
+    monitor_listen: bool = True
+    monitor_longest_sleep_seconds: float = Field(default=60.0, gt=0)
+    # SQLite, or monitor_listen false: how often the monitor looks for a nearer next action.
+    monitor_poll_seconds: float = Field(default=1.0, gt=0)
     # Where people open the console: links in notifications point here.
     public_url: str = "http://127.0.0.1:8000"
 
@@ -63,6 +70,10 @@ class Settings(BaseSettings):
 class Clock:
     """Where the service (never the core) reads the current instant, in UTC µs."""
 
+    # True when `now` moves by hand, not with the passing of time: a loop cannot sleep
+    # toward an instant of it, it looks again every poll.
+    jumps = False
+
     def __init__(self, fixed: int | None = None) -> None:
         self.fixed = fixed
 
@@ -75,6 +86,8 @@ class Clock:
 
 class FileClock(Clock):
     """``now`` as written in a file (tests moving the clock of several processes)."""
+
+    jumps = True
 
     def __init__(self, path: str) -> None:
         super().__init__()

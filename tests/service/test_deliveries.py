@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -200,3 +202,37 @@ def test_429_waits_at_least_as_long_as_retry_after_asks(world: Any, receiver: An
         assert [wait - clock.now() for wait in waits] and all(
             wait - clock.now() >= 30 * SECOND for wait in waits
         )
+
+
+class CountingDeliverer(Deliverer):
+    """A deliverer that counts its passes."""
+
+    passes = 0
+
+    def deliver_once(self) -> int:
+        self.passes += 1
+        return super().deliver_once()
+
+
+def test_the_loop_waits_while_a_due_notice_queues_behind_one_being_retried(
+    world: Any, receiver: Any
+) -> None:
+    database, clock, monitor, _ = world
+    ingest_events(database, created(), now=clock.now())
+    clock.set("2026-03-02T09:16:00Z")
+    monitor.tick_once()  # step 1: to slack (and the others)
+    clock.set("2026-03-02T10:01:00Z")
+    monitor.tick_once()  # the breach: to slack again, due now
+    receiver.always = (500, 0.0)  # the step's notices fail: retried in 5 to 10 s
+    deliverer = CountingDeliverer(database, clock)
+    stop = threading.Event()
+    loop = threading.Thread(target=deliverer.run, args=(stop,), kwargs={"poll_seconds": 0.5})
+    loop.start()
+    time.sleep(2.0)  # the clock stands still: the breach's notice stays queued behind
+    stop.set()
+    loop.join(10)
+    assert not loop.is_alive()
+    states = [(notifier, state) for notifier, state, _ in _states(database)]
+    assert states.count(("slack", "pending")) >= 2  # the failed one and those behind it
+    # A pass every half second, not one after another as fast as the database answers.
+    assert deliverer.passes <= 8, deliverer.passes

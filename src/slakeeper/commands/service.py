@@ -191,5 +191,5 @@ def monitor() -> None:
     deliverer = Deliverer(database, clock, public_url=settings.public_url)
     delivering = threading.Thread(target=deliverer.run, args=(stop,), name="slakeeper-delivery")
     delivering.start()
-    Monitor(database, clock).run(stop)
+    Monitor.from_settings(database, clock, settings).run(stop)
     delivering.join()

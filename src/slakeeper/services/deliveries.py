@@ -30,6 +30,7 @@ from slakeeper.core.instants import format_instant
 from slakeeper.notify.protocol import Message, Outcome, Sink
 from slakeeper.notify.sinks import sink_for
 from slakeeper.services.configs import configuration_of
+from slakeeper.services.monitor import pause_after
 from slakeeper.settings import Clock
 from slakeeper.store.alerts import AlertRow, AttemptRow, DeliveryRow
 from slakeeper.store.session import Database
@@ -107,16 +108,32 @@ class Deliverer:
     def run(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Deliver until ``stop`` is set: its own loop, so a slow receiver never delays
         the monitor's alerts."""
+        failures = 0
         while not stop.is_set():
             try:
-                if self.deliver_once() >= self.batch:
+                tried = self.deliver_once()
+                if tried >= self.batch:
                     continue  # more are due
-                due = self.next_due()
-                wait = poll_seconds if due is None else (due - self.clock.now()) / 1e6
-            except Exception:  # the database went away: log, wait, try again
-                log.exception("delivery pass failed")
-                wait = 5.0
-            stop.wait(max(0.0, min(wait, poll_seconds)))
+                failures = 0
+                wait = self._seconds_to_next(tried, poll_seconds)
+            except Exception:  # the database went away: log, pause (growing), try again
+                failures += 1
+                log.exception("delivery pass failed", extra={"failures": failures})
+                wait = pause_after(failures)
+            stop.wait(max(0.0, wait))
+
+    def _seconds_to_next(self, tried: int, poll_seconds: float) -> float:
+        """Until the next attempt is due, at most one poll (the monitor adds deliveries)."""
+        due = self.next_due()
+        if due is None:
+            return poll_seconds
+        until = (due - self.clock.now()) / 1e6
+        if until <= 0 and tried == 0:
+            # Due, yet none could be claimed: each waits behind an earlier notice of its
+            # ticket still being retried (or another process holds it). Looking again at
+            # once would spin until that one's attempt is due: wait a poll.
+            return poll_seconds
+        return min(until, poll_seconds)
 
     def next_due(self) -> int | None:
         """The earliest next attempt of a pending delivery (ix_deliveries_due)."""

@@ -16,8 +16,10 @@ One pass (:meth:`Monitor.tick_once`), in the shape of healthchecks' ``sendalerts
 
 A ticket that fails is logged and retried later (its next action moved ahead), never in a
 tight loop. :meth:`Monitor.run` sleeps until the earliest ``next_action_at`` and wakes
-early when ingest brings a nearer one (a short poll of that index); SIGTERM ends the pass
-in progress and returns.
+early when ingest brings a nearer one: on PostgreSQL a notification (``LISTEN`` on a
+connection of its own, see :mod:`slakeeper.store.wakeups`), on SQLite a short poll of
+that index. A pass that fails (the database went away) is logged and tried again after a
+growing pause; SIGTERM ends the pass in progress and returns.
 """
 
 from __future__ import annotations
@@ -37,15 +39,22 @@ from slakeeper.services.alerting import NewAlert, build_alerts, learnt_at
 from slakeeper.services.configs import configurations_of
 from slakeeper.services.marks import AlertKind, Reached, reached_marks
 from slakeeper.services.refresh import StoredLog, load_logs, refresh_logs
-from slakeeper.settings import Clock
+from slakeeper.settings import Clock, Settings
 from slakeeper.store import monitoring, queries
 from slakeeper.store.queries import chunks
 from slakeeper.store.session import Database
+from slakeeper.store.wakeups import Listener
 
 __all__ = ["Monitor", "MonitorReport"]
 
 log = logging.getLogger("slakeeper.monitor")
 RETRY_FAILED_US = 5 * 60 * 1_000_000  # a ticket that failed is looked at again in 5 min
+LONGEST_PAUSE_SECONDS = 15.0  # after failed passes: 1 s, doubling up to this
+
+
+def pause_after(failures: int) -> float:
+    """Seconds to wait after ``failures`` passes in a row failed (the database is away)."""
+    return min(2.0 ** (failures - 1), LONGEST_PAUSE_SECONDS)
 
 
 @dataclass
@@ -70,11 +79,28 @@ class Monitor:
         *,
         batch: int = 200,
         poll_seconds: float = 1.0,
+        listen: bool = True,
+        longest_sleep_seconds: float = 60.0,
     ) -> None:
         self.database = database
         self.clock = clock
         self.batch = batch
         self.poll_seconds = poll_seconds
+        # A clock moved by hand (tests) may jump past a long sleep's end: look every poll.
+        self.longest_sleep_seconds = poll_seconds if clock.jumps else longest_sleep_seconds
+        # PostgreSQL: wait on notifications; SQLite (or `listen` off): poll the index.
+        self.listener = Listener(database.engine) if listen and not database.is_sqlite else None
+
+    @classmethod
+    def from_settings(cls, database: Database, clock: Clock, settings: Settings) -> Monitor:
+        """The monitor as the settings describe it (``serve``, ``slakeeper monitor``)."""
+        return cls(
+            database,
+            clock,
+            poll_seconds=settings.monitor_poll_seconds,
+            listen=settings.monitor_listen,
+            longest_sleep_seconds=settings.monitor_longest_sleep_seconds,
+        )
 
     def tick_once(self) -> MonitorReport:
         """One pass over the tickets due now (steps 1 to 5)."""
@@ -197,27 +223,57 @@ class Monitor:
     # ---- the loop -----------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Pass after pass until ``stop`` is set (SIGTERM): sleep until the next due instant."""
-        log.info("monitor started")
-        while not stop.is_set():
-            try:
-                report = self.tick_once()
-                if report.due >= self.batch:
-                    continue  # more are due: no sleep
-                wait = self._seconds_to_next()
-            except Exception:  # the database went away: log, wait, try again
-                log.exception("monitor pass failed")
-                wait = 5.0
-            stop.wait(wait)
+        """Pass after pass until ``stop`` is set (SIGTERM): sleep until the next due instant.
+
+        1. Listen (PostgreSQL), connecting again if the connection was lost. Listening
+           starts before the pass, so a commit after the pass's read is heard; a notice
+           missed while disconnected is covered by the pass itself.
+        2. One pass over what is due; straight on while full batches are due.
+        3. Sleep until the earliest next action (at most the longest sleep), or until a
+           notice of an earlier one (on SQLite: at most one poll, then look again).
+        4. On any error (the database went away): log, drop the listening connection,
+           pause 1 s, doubling up to 15 s while it lasts, and start over at 1.
+        """
+        log.info("monitor started", extra={"wakeups": "listen" if self.listener else "poll"})
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    if self.listener is not None and self.listener.connect() and failures:
+                        log.info("monitor listening again")
+                    report = self.tick_once()
+                    failures = 0
+                    if report.due < self.batch:  # else more are due: no sleep
+                        # Due tickets another monitor holds: let it finish, do not spin.
+                        self._sleep(stop, at_least=0.1 if report.claimed < report.due else 0.0)
+                except Exception:  # the top of the monitor loop: log, pause, try again
+                    failures += 1
+                    log.exception("monitor pass failed", extra={"failures": failures})
+                    if self.listener is not None:
+                        self.listener.close()
+                    stop.wait(pause_after(failures))
+        finally:
+            if self.listener is not None:
+                self.listener.close()
         log.info("monitor stopped")
 
-    def _seconds_to_next(self) -> float:
-        """Until the earliest next_action_at, but at most one poll (ingest may bring one)."""
+    def _sleep(self, stop: threading.Event, at_least: float) -> None:
+        """Until the earliest next_action_at, or earlier (see :meth:`run`, step 3)."""
         with self.database.read() as connection:
+            # min() over ix_tickets_next_action_at is one index lookup, not a scan: the
+            # first non-null entry (SQLite's plan: SEARCH tickets USING COVERING INDEX;
+            # PostgreSQL's: a LIMIT 1 index-only scan). Polling it every second is cheap.
             earliest = monitoring.earliest_due(connection)
-        if earliest is None:
-            return self.poll_seconds
-        return max(0.0, min((earliest - self.clock.now()) / 1e6, self.poll_seconds))
+        now = self.clock.now()
+        until = None if earliest is None else max(at_least, (earliest - now) / 1e6)
+        if self.listener is None:
+            stop.wait(self.poll_seconds if until is None else min(until, self.poll_seconds))
+            return
+        wait = (
+            self.longest_sleep_seconds if until is None else min(until, self.longest_sleep_seconds)
+        )
+        if wait > 0:
+            self.listener.wait(stop, wait, before=now + int(wait * 1e6))
 
 
 def _step_events(

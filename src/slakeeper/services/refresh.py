@@ -22,7 +22,7 @@ from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_ticket
 from slakeeper.core.events import Event, EventType, parse_event
 from slakeeper.services.configs import configurations_of, current_number
 from slakeeper.services.marks import digest, reached_marks
-from slakeeper.store import queries
+from slakeeper.store import queries, wakeups
 from slakeeper.store.queries import TICKET_COLUMNS
 from slakeeper.store.tickets import NO_DUE
 
@@ -45,6 +45,7 @@ class StoredLog:
     config_version: int | None
     alerted: str = ""  # digest of the marks the monitor last alerted on
     received: list[int] = field(default_factory=list)  # each event's arrival instant
+    next_action_at: int | None = None  # as stored before this refresh
 
     @property
     def has_created(self) -> bool:
@@ -59,8 +60,8 @@ def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, Store
     for ticket, body, received in queries.event_bodies(connection, tickets):
         log = logs.get(ticket)
         if log is None:
-            version, alerted = states.get(ticket, (None, ""))
-            log = logs[ticket] = StoredLog(ticket, [], version, alerted)
+            version, alerted, next_action = states.get(ticket, (None, "", None))
+            log = logs[ticket] = StoredLog(ticket, [], version, alerted, next_action_at=next_action)
         log.events.append(parse_event(orjson.loads(body)))
         log.received.append(received)
     return logs
@@ -89,19 +90,17 @@ def refresh_tickets(
     now: int,
     *,
     version: int | None = None,
-    alerted: bool = False,
 ) -> dict[str, TicketResult | None]:
-    """Re-evaluate ``tickets`` from their logs and rewrite their rows and clocks.
+    """Re-evaluate ``tickets`` from their logs and rewrite their rows and clocks (ingest,
+    recompute: sleeping monitors hear of a next action brought earlier).
 
     A ticket whose ``created`` is stored takes the newest configuration version the first
     time (it keeps it afterwards); ``version`` moves the tickets to that version
-    (recompute). ``alerted``: the caller (the monitor) has alerted on every mark reached.
-    A ticket whose reached marks differ from those alerted on is due for the monitor now.
-    Returns each ticket's result (None: no ``created`` yet).
+    (recompute). A ticket whose reached marks differ from those alerted on is due for the
+    monitor now. Returns each ticket's result (None: no ``created`` yet).
     """
-    return refresh_logs(
-        connection, load_logs(connection, tickets), tickets, now, version=version, alerted=alerted
-    )[1]
+    logs = load_logs(connection, tickets)
+    return refresh_logs(connection, logs, tickets, now, version=version, wake=True)[1]
 
 
 def refresh_logs(
@@ -112,8 +111,15 @@ def refresh_logs(
     *,
     version: int | None = None,
     alerted: bool = False,
+    wake: bool = False,
 ) -> tuple[dict[str, StoredLog], dict[str, TicketResult | None]]:
-    """:func:`refresh_tickets` on logs already loaded; the logs and the results."""
+    """:func:`refresh_tickets` on logs already loaded; the logs and the results.
+
+    ``alerted``: the caller (the monitor) has alerted on every mark reached. ``wake``:
+    announce (once, on commit) a next action brought earlier than stored, so that
+    monitors sleeping toward a later one wake (PostgreSQL; the monitor's own writes only
+    move next actions on, and do not).
+    """
     if version is not None:
         for log in logs.values():
             log.config_version = version
@@ -144,7 +150,24 @@ def refresh_logs(
             assert facts is not None
             clocks.extend(_clock_values(ticket, result, facts, now))
     _write(connection, tickets, updates, clocks)
+    if wake:
+        _wake_monitors(connection, logs, updates)
     return logs, results
+
+
+def _wake_monitors(
+    connection: Connection, logs: dict[str, StoredLog], updates: list[dict[str, Any]]
+) -> None:
+    """Announce the earliest next action that moved earlier: one notice per transaction
+    (each caller refreshes once per transaction), none when every one moved on."""
+    nearer = [
+        due
+        for values in updates
+        if (due := values["next_action_at"]) is not None
+        and ((before := logs[values["b_id"]].next_action_at) is None or due < before)
+    ]
+    if nearer:
+        wakeups.announce(connection, min(nearer))
 
 
 def _write(

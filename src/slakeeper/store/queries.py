@@ -105,13 +105,16 @@ def placeholders(connection: Connection, count: int) -> str:
 
 def ticket_states(
     connection: Connection, tickets: Sequence[str]
-) -> dict[str, tuple[int | None, str]]:
-    """(configuration version, digest of marks alerted on) of each existing ticket row."""
-    found: dict[str, tuple[int | None, str]] = {}
+) -> dict[str, tuple[int | None, str, int | None]]:
+    """(configuration version, digest of marks alerted on, next action) of each existing
+    ticket row."""
+    found: dict[str, tuple[int | None, str, int | None]] = {}
     for part in chunks(tickets):
         marks = placeholders(connection, len(part))
-        sql = f"SELECT id, config_version, alerted FROM tickets WHERE id IN ({marks})"
-        found.update((row[0], (row[1], row[2])) for row in run(connection, sql, part))
+        sql = (
+            f"SELECT id, config_version, alerted, next_action_at FROM tickets WHERE id IN ({marks})"
+        )
+        found.update((row[0], (row[1], row[2], row[3])) for row in run(connection, sql, part))
     return found
 
 

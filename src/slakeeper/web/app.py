@@ -68,7 +68,7 @@ def _start_monitor(app: FastAPI) -> tuple[threading.Event, list[threading.Thread
     processes may run them)."""
     stop = threading.Event()
     settings: Settings = app.state.settings
-    monitor = Monitor(app.state.database, app.state.clock)
+    monitor = Monitor.from_settings(app.state.database, app.state.clock, settings)
     deliverer = Deliverer(app.state.database, app.state.clock, public_url=settings.public_url)
     threads = [
         threading.Thread(target=monitor.run, args=(stop,), name="slakeeper-monitor", daemon=True),
