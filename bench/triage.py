@@ -160,6 +160,10 @@ def main() -> None:
     quality("gitbugs-hadoop severity (Priority)", hadoop)
     balanced = Options(class_weight="balanced")
     quality("gitbugs-hadoop severity, --class-weight balanced", hadoop, balanced)
+    # The estimator, chosen by measurement: LogisticRegression beside the LinearSVC.
+    quality("gitbugs-hadoop severity, LogisticRegression", hadoop, Options(estimator="logreg"))
+    logreg_balanced = Options(estimator="logreg", class_weight="balanced")
+    quality("gitbugs-hadoop severity, LogisticRegression balanced", hadoop, logreg_balanced)
     sim = args.sim
     if sim is None:
         sim = Path(tempfile.mkdtemp()) / "sim.jsonl"
