@@ -108,11 +108,18 @@ def percentile(values: list[float], share: float) -> float:
 def run_delay(url: str, args: argparse.Namespace) -> None:
     database = create_database(url)
     upgrade(database)
-    start = Clock().now()
+    # The window opens after seeding is done and the monitor runs: a breach that fell due
+    # while the tickets were still being stored would count the seeding as the monitor's
+    # delay (100,000 tickets take 15-20 s to store).
+    began = Clock().now()
+    start = began + max(30, args.tickets // 400) * SECOND
     seed(database, args.tickets, args.minutes, start)
-    seeded = (Clock().now() - start) / SECOND
+    seeded = (Clock().now() - began) / SECOND
+    if Clock().now() >= start:
+        raise SystemExit("seeding took longer than its margin: the window would open early")
     with monitor_process(url) as process:
-        time.sleep(args.minutes * 60 + 10)  # the last breach falls due 5 s after the window
+        # the last breach falls due 5 s after the window
+        time.sleep((start - Clock().now()) / SECOND + args.minutes * 60 + 10)
         with database.read() as connection:
             open_due = connection.execute(select(func.count()).select_from(AlertRow)).scalar()
         values = delays(database)
