@@ -1,0 +1,207 @@
+"""What-if: the same history replayed under the current and a proposed configuration.
+
+1. One pass over the history (services/histories.py): each ticket's log is parsed once and
+   evaluated under both configurations at ``now``; of each evaluation only the decided
+   clocks (met or breached) started in the window are kept, counted per (account,
+   severity, metric, month of the account). Nothing is stored and nothing stored changes.
+2. :func:`compare` turns the two tallies into rows per account (compliance, breaches, and
+   the credits its contract owes under each configuration, services/credits.py) and per
+   severity x metric (compliance and breaches), each with the difference proposed - current.
+
+Compliance is met ÷ (met + breached) (DESIGN.md section 4); severity is the ticket's at
+``now``; clocks are counted in their ticket's account (``-`` for none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slakeeper.core.clocks import ClockStatus
+from slakeeper.core.configuration import Configuration
+from slakeeper.core.evaluation import Diagnostic, evaluate_logged
+from slakeeper.core.events import Event
+from slakeeper.services.credits import Months, credits_owed, zone_of
+from slakeeper.services.histories import Pass, Window, fold_tickets
+
+__all__ = ["Comparison", "WhatifFold", "compare", "run_whatif"]
+
+NONE = "-"  # the account or severity of a ticket that has none
+# (configuration 0 current / 1 proposed, account, severity, metric, month) -> [met, breached]
+Tally = dict[tuple[int, str, str, str, str], list[int]]
+
+
+@dataclass
+class WhatifFold:
+    """Evaluates each ticket under both configurations and counts its decided clocks."""
+
+    configs: tuple[Configuration, Configuration]
+    now: int
+    window: Window
+    counts: Tally = field(default_factory=dict)
+    months: dict[str, Months] = field(default_factory=dict)
+
+    def add(self, ticket: str, log: list[Event], diagnostics: list[Diagnostic]) -> None:
+        """Evaluate one ticket's log under both configurations and count its clocks."""
+        said = len(diagnostics)
+        for which, config in enumerate(self.configs):
+            found: list[Diagnostic] = []
+            result = evaluate_logged(ticket, log, config, self.now, found)
+            if which == 0:
+                diagnostics.extend(found)
+            else:  # only what the proposal changes: the rest was said under the current
+                known = {str(d) for d in diagnostics[said:]}
+                diagnostics.extend(
+                    Diagnostic(f"under the proposed configuration: {d.message}", d.line)
+                    for d in found
+                    if str(d) not in known
+                )
+            if result is not None:
+                self._count(which, config, result.fields, result.cycles)
+
+    def _count(self, which: int, config: Configuration, fields: Any, cycles: Any) -> None:
+        account = fields.get("account")
+        account = NONE if account is None else str(account)
+        severity = fields.get("severity")
+        severity = NONE if severity is None else str(severity)
+        months = self._months(config, account)
+        window, counts = self.window, self.counts
+        for cycle in cycles:
+            status = cycle.status
+            if status is ClockStatus.MET:
+                index = 0
+            elif status is ClockStatus.BREACHED:
+                index = 1
+            else:
+                continue
+            started = cycle.started_at
+            if not window.holds(started):
+                continue
+            key = (which, account, severity, cycle.metric.value, months.of(started))
+            pair = counts.get(key)
+            if pair is None:
+                pair = counts[key] = [0, 0]
+            pair[index] += 1
+
+    def _months(self, config: Configuration, account: str) -> Months:
+        zone = zone_of(config.accounts.get(account), self.window.timezone)
+        found = self.months.get(zone)
+        if found is None:
+            found = self.months[zone] = Months(zone)
+        return found
+
+    def tally(self) -> Tally:
+        """The counts (plain tuples and lists: a worker sends them to the parent)."""
+        return self.counts
+
+
+@dataclass
+class Comparison:
+    """What-if rows: per account, per severity x metric, and the whole history."""
+
+    accounts: list[dict[str, Any]]
+    severity_metrics: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+def run_whatif(
+    events_path: str | Path,
+    current: Configuration,
+    proposed: Configuration,
+    now: int,
+    window: Window,
+    *,
+    workers: int | None = None,
+) -> tuple[Comparison, Pass]:
+    """Replay an event file under both configurations; the comparison and the pass."""
+    done = fold_tickets(
+        events_path, now, lambda: WhatifFold((current, proposed), now, window), workers=workers
+    )
+    counts: Tally = {}
+    for tally in done.tallies:
+        for key, (met, breached) in tally.items():
+            pair = counts.setdefault(key, [0, 0])
+            pair[0] += met
+            pair[1] += breached
+    return compare(counts, current, proposed), done
+
+
+def compare(counts: Tally, current: Configuration, proposed: Configuration) -> Comparison:
+    """Rows side by side, current and proposed, with the difference (proposed - current)."""
+    configs = (current, proposed)
+    by_account: dict[str, list[dict[str, list[int]]]] = {}
+    by_group: dict[tuple[str, str], list[list[int]]] = {}
+    totals = [[0, 0], [0, 0]]
+    for (which, account, severity, metric, month), (met, breached) in counts.items():
+        months = by_account.setdefault(account, [{}, {}])[which]
+        _add(months.setdefault(month, [0, 0]), met, breached)
+        _add(by_group.setdefault((severity, metric), [[0, 0], [0, 0]])[which], met, breached)
+        _add(totals[which], met, breached)
+    accounts = []
+    for account in sorted(by_account):
+        sides = []
+        for which, months in enumerate(by_account[account]):
+            found = configs[which].accounts.get(account)
+            owed = credits_owed(found.contract if found else None, _pairs(months))
+            credit = sum(period.amount or 0.0 for period in owed)
+            sides.append((_sum(months.values()), credit))
+        accounts.append({"account": account} | _sides(sides))
+    groups = [
+        {"severity": severity, "metric": metric}
+        | _sides([(pair, None) for pair in by_group[(severity, metric)]])
+        for severity, metric in sorted(by_group, key=_group_order)
+    ]
+    credit_sum = [sum(row[f"{side}_credits"] for row in accounts) for side in _SIDES]
+    total = _sides([(totals[which], credit_sum[which]) for which in (0, 1)])
+    return Comparison(accounts, groups, total)
+
+
+_SIDES = ("current", "proposed")
+_METRIC_ORDER = (
+    "first_response",
+    "next_response",
+    "periodic_update",
+    "resolution",
+    "team_ownership",
+)
+
+
+def _group_order(key: tuple[str, str]) -> tuple[str, int, str]:
+    severity, metric = key
+    rank = _METRIC_ORDER.index(metric) if metric in _METRIC_ORDER else len(_METRIC_ORDER)
+    return (severity, rank, metric)
+
+
+def _add(pair: list[int], met: int, breached: int) -> None:
+    pair[0] += met
+    pair[1] += breached
+
+
+def _sum(pairs: Iterable[list[int]]) -> list[int]:
+    total = [0, 0]
+    for met, breached in pairs:
+        _add(total, met, breached)
+    return total
+
+
+def _pairs(months: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
+    return {month: (met, breached) for month, (met, breached) in months.items()}
+
+
+def _sides(sides: list[tuple[list[int], float | None]]) -> dict[str, Any]:
+    """Columns for (counts, credits) of current and proposed, and their differences."""
+    row: dict[str, Any] = {}
+    for name, ((met, breached), _) in zip(_SIDES, sides, strict=True):
+        row[f"{name}_decided"] = met + breached
+        row[f"{name}_compliance"] = met / (met + breached) if met + breached else None
+        row[f"{name}_breaches"] = breached
+    now, then = row["proposed_compliance"], row["current_compliance"]
+    row["compliance_change"] = None if now is None or then is None else now - then
+    row["breaches_change"] = row["proposed_breaches"] - row["current_breaches"]
+    if sides[0][1] is not None:
+        credits = [credit for _, credit in sides]
+        row["current_credits"], row["proposed_credits"] = credits
+        row["credits_change"] = credits[1] - credits[0]
+    return row
