@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from slakeeper.config import load_config
+from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.histories import Window, parse_window
-from slakeeper.services.whatif import run_whatif
-from tests.history.history import NOW_US
+from slakeeper.services.whatif import changed_severities, run_whatif
+from tests.history.history import CURRENT, NOW_US
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _run(files: tuple[Path, Path, Path], window: Window | None = None, workers: int = 1):  # type: ignore[no-untyped-def]
@@ -77,3 +81,55 @@ def test_the_window_counts_clocks_by_their_start(history_files: tuple[Path, Path
 
 def test_workers_do_not_change_the_comparison(history_files: tuple[Path, Path, Path]) -> None:
     assert _run(history_files, workers=2) == _run(history_files, workers=1)
+
+
+def test_a_proposal_of_targets_names_the_severities_it_changes(
+    history_files: tuple[Path, Path, Path],
+) -> None:
+    current, proposed, _ = history_files
+    assert changed_severities(load_config(current), load_config(current)) == frozenset()
+    assert changed_severities(load_config(current), load_config(proposed)) == {"P2"}
+
+
+def test_a_proposal_of_anything_else_evaluates_every_ticket_twice(tmp_path: Path) -> None:
+    base = load_config_text(tmp_path, CURRENT)
+    for change in [
+        ("weekly: 24x7}", "weekly: 24x7, holidays: ['2026-03-10']}"),  # a calendar
+        ("tier: standard", "tier: enterprise"),  # an account's tier: matching
+        ("calendar: always\n", "calendar: always\n    warn_at: [0.5]\n"),  # warnings
+        ("  - id: all\n", "  - id: all\n    match: {channel: email}\n"),  # a match
+    ]:
+        assert CURRENT.count(change[0]) == 1, change
+        other = load_config_text(tmp_path, CURRENT.replace(*change))
+        assert changed_severities(base, other) is None, change
+
+
+def load_config_text(folder: Path, text: str):  # type: ignore[no-untyped-def]
+    path = folder / "config.yaml"
+    path.write_text(text)
+    return load_config(path)
+
+
+@pytest.mark.parametrize("proposal", ["targets", "calendar"])
+def test_evaluating_once_where_targets_did_not_change_gives_the_same_rows(
+    tmp_path: Path, proposal: str
+) -> None:
+    # bench/history.py's varied history (severity changes, pauses, reopens, tier upgrades)
+    # under the benchmark's configurations; the shortcut must not change a number.
+    sys.path.insert(0, str(BENCH))
+    from history import NOW_TEXT, write_history
+    from whatif import configurations
+
+    log = tmp_path / "events.jsonl"
+    write_history(log, 400, 3)
+    current, proposed = configurations(tmp_path)
+    if proposal == "calendar":  # a calendar change too: no shortcut can apply
+        proposed.write_text(proposed.read_text().replace('mon: ["09:00-17:00"]', "mon: []", 1))
+    configs = load_config(current), load_config(proposed)
+    changed = changed_severities(*configs)
+    assert (changed == {"P1", "P2"}) if proposal == "targets" else changed is None
+    now = parse_instant_us(NOW_TEXT)
+    fast, _ = run_whatif(log, *configs, now, Window(), workers=1)
+    full, _ = run_whatif(log, *configs, now, Window(), workers=1, shortcut=False)
+    assert fast == full
+    assert fast.total["breaches_change"] != 0  # the proposal changed something

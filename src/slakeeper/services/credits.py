@@ -80,13 +80,22 @@ class Months:
             for year in range(_FIRST_YEAR, _LAST_YEAR + 1)
             for month in range(1, 13)
         ]
+        self.labels = [
+            f"{year:04}-{month:02}"
+            for year in range(_FIRST_YEAR, _LAST_YEAR + 1)
+            for month in range(1, 13)
+        ]
+        self.last = (0, 0, "")  # the month found last: [start, end) and its label
 
     def of(self, us: int) -> str:
         """The month of instant ``us`` (UTC µs) in this zone."""
+        start, end, label = self.last
+        if start <= us < end:  # a ticket's clocks mostly start in one month: no search
+            return label
         index = bisect.bisect_right(self.starts, us) - 1
         if 0 <= index < len(self.starts) - 1:
-            year, month = divmod(index, 12)
-            return f"{_FIRST_YEAR + year:04}-{month + 1:02}"
+            self.last = (self.starts[index], self.starts[index + 1], self.labels[index])
+            return self.labels[index]
         local = datetime.fromtimestamp(us / 1_000_000, UTC).astimezone(self.zone)
         return f"{local.year:04}-{local.month:02}"
 

@@ -4,6 +4,11 @@
    evaluated under both configurations at ``now``; of each evaluation only the decided
    clocks (met or breached) started in the window are kept, counted per (account,
    severity, metric, month of the account). Nothing is stored and nothing stored changes.
+   When the proposal changes only targets, :func:`changed_severities` names the
+   severities concerned, and a ticket that never had one of them is evaluated once: under
+   the proposal its clocks would be the same (evaluation reads the configuration only
+   through policy matching, account tiers and the rules of the ticket's policy and
+   severity: core/tickets.py).
 2. :func:`compare` turns the two tallies into rows per account (compliance, breaches, and
    the credits its contract owes under each configuration, services/credits.py) and per
    severity x metric (compliance and breaches), each with the difference proposed - current.
@@ -22,11 +27,11 @@ from typing import Any
 from slakeeper.core.clocks import ClockStatus
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.evaluation import Diagnostic, evaluate_logged
-from slakeeper.core.events import Event
+from slakeeper.core.events import Event, EventType
 from slakeeper.services.credits import Months, credits_owed, zone_of
 from slakeeper.services.histories import Pass, Window, fold_tickets
 
-__all__ = ["Comparison", "WhatifFold", "compare", "run_whatif"]
+__all__ = ["Comparison", "WhatifFold", "changed_severities", "compare", "run_whatif"]
 
 NONE = "-"  # the account or severity of a ticket that has none
 # (configuration 0 current / 1 proposed, account, severity, metric, month) -> [met, breached]
@@ -40,15 +45,18 @@ class WhatifFold:
     configs: tuple[Configuration, Configuration]
     now: int
     window: Window
+    changed: frozenset[str] | None = None  # changed_severities (None: evaluate all twice)
     counts: Tally = field(default_factory=dict)
     months: dict[str, Months] = field(default_factory=dict)
 
     def add(self, ticket: str, log: list[Event], diagnostics: list[Diagnostic]) -> None:
         """Evaluate one ticket's log under both configurations and count its clocks."""
         said = len(diagnostics)
+        result = None
         for which, config in enumerate(self.configs):
             found: list[Diagnostic] = []
-            result = evaluate_logged(ticket, log, config, self.now, found)
+            if which == 0 or not self._same_under_both(log):
+                result = evaluate_logged(ticket, log, config, self.now, found)
             if which == 0:
                 diagnostics.extend(found)
             else:  # only what the proposal changes: the rest was said under the current
@@ -60,6 +68,22 @@ class WhatifFold:
                 )
             if result is not None:
                 self._count(which, config, result.fields, result.cycles)
+
+    def _same_under_both(self, log: list[Event]) -> bool:
+        """True when no severity the ticket ever had has targets the proposal changes."""
+        changed = self.changed
+        if changed is None:
+            return False
+        if not changed:
+            return True
+        for event in log:
+            kind = event.type
+            sets_severity = kind is EventType.CREATED or (
+                kind is EventType.UPDATE and "severity" in event.fields
+            )
+            if sets_severity and str(event.fields.get("severity")) in changed:
+                return False
+        return True
 
     def _count(self, which: int, config: Configuration, fields: Any, cycles: Any) -> None:
         account = fields.get("account")
@@ -114,10 +138,17 @@ def run_whatif(
     window: Window,
     *,
     workers: int | None = None,
+    shortcut: bool = True,
 ) -> tuple[Comparison, Pass]:
-    """Replay an event file under both configurations; the comparison and the pass."""
+    """Replay an event file under both configurations; the comparison and the pass.
+
+    ``shortcut=False`` evaluates every ticket twice (tests compare the two ways)."""
+    changed = changed_severities(current, proposed) if shortcut else None
     done = fold_tickets(
-        events_path, now, lambda: WhatifFold((current, proposed), now, window), workers=workers
+        events_path,
+        now,
+        lambda: WhatifFold((current, proposed), now, window, changed),
+        workers=workers,
     )
     counts: Tally = {}
     for tally in done.tallies:
@@ -126,6 +157,51 @@ def run_whatif(
             pair[0] += met
             pair[1] += breached
     return compare(counts, current, proposed), done
+
+
+def changed_severities(current: Configuration, proposed: Configuration) -> frozenset[str] | None:
+    """The severities whose targets differ, when targets are all that differs.
+
+    None when anything else evaluation reads differs: the policies' ids, order or matches,
+    the accounts' tiers, or a policy's calendars, pauses, warnings or escalation steps.
+    """
+    first, second = current.policies, proposed.policies
+    if [p.id for p in first] != [p.id for p in second] or _tiers(current) != _tiers(proposed):
+        return None
+    changed: set[str] = set()
+    for old, new in zip(first, second, strict=True):
+        if old.match != new.match:
+            return None
+        severities = {*old.targets, *new.targets, *old.teams, *new.teams} or {""}
+        for severity in severities:
+            a, b = current.rules(old, severity), proposed.rules(new, severity)
+            if (a.pauses, a.thresholds, a.steps) != (b.pauses, b.thresholds, b.steps):
+                return None
+            if _calendars(a.calendars) != _calendars(b.calendars):
+                return None
+            if a.targets != b.targets or a.teams != b.teams:
+                changed.add(severity)
+    return frozenset(changed)
+
+
+def _tiers(config: Configuration) -> dict[str, str | None]:
+    return {account.id: account.tier for account in config.accounts.values()}
+
+
+def _calendars(calendars: Any) -> dict[Any, tuple[Any, ...]]:
+    """Calendars by what defines them (a Calendar compares by identity)."""
+    return {
+        metric: (
+            c.id,
+            c.timezone,
+            c.weekly,
+            c.holidays,
+            c.holiday_sets,
+            tuple(sorted(c.overrides.items())),
+            c.is_24x7,
+        )
+        for metric, c in calendars.items()
+    }
 
 
 def compare(counts: Tally, current: Configuration, proposed: Configuration) -> Comparison:
