@@ -48,6 +48,7 @@ class WhatifFold:
     changed: frozenset[str] | None = None  # changed_severities (None: evaluate all twice)
     counts: Tally = field(default_factory=dict)
     months: dict[str, Months] = field(default_factory=dict)
+    by_account: dict[tuple[int, str], Months] = field(default_factory=dict)
 
     def add(self, ticket: str, log: list[Event], diagnostics: list[Diagnostic]) -> None:
         """Evaluate one ticket's log under both configurations and count its clocks."""
@@ -86,12 +87,13 @@ class WhatifFold:
         return True
 
     def _count(self, which: int, config: Configuration, fields: Any, cycles: Any) -> None:
+        # The hot loop of a what-if (a few clocks per ticket, two evaluations): locals only.
         account = fields.get("account")
         account = NONE if account is None else str(account)
         severity = fields.get("severity")
         severity = NONE if severity is None else str(severity)
-        months = self._months(config, account)
-        window, counts = self.window, self.counts
+        months = self._months(which, config, account)
+        start, end, counts = self.window.start, self.window.end, self.counts
         for cycle in cycles:
             status = cycle.status
             if status is ClockStatus.MET:
@@ -101,23 +103,29 @@ class WhatifFold:
             else:
                 continue
             started = cycle.started_at
-            if not window.holds(started):
+            if (start is not None and started < start) or (end is not None and started >= end):
                 continue
-            key = (which, account, severity, cycle.metric.value, months.of(started))
+            # The metric itself (a StrEnum, equal to and hashed as its value) saves the
+            # lookup of `.value`; compare() writes it as text.
+            key = (which, account, severity, cycle.metric, months.of(started))
             pair = counts.get(key)
             if pair is None:
                 pair = counts[key] = [0, 0]
             pair[index] += 1
 
-    def _months(self, config: Configuration, account: str) -> Months:
-        zone = zone_of(config.accounts.get(account), self.window.timezone)
-        found = self.months.get(zone)
+    def _months(self, which: int, config: Configuration, account: str) -> Months:
+        """The months an account counts in under one configuration (made once per zone)."""
+        found = self.by_account.get((which, account))
         if found is None:
-            found = self.months[zone] = Months(zone)
+            zone = zone_of(config.accounts.get(account), self.window.timezone)
+            found = self.months.get(zone)
+            if found is None:
+                found = self.months[zone] = Months(zone)
+            self.by_account[(which, account)] = found
         return found
 
     def tally(self) -> Tally:
-        """The counts (plain tuples and lists: a worker sends them to the parent)."""
+        """The counts (tuples and lists: a worker sends them to the parent)."""
         return self.counts
 
 
@@ -210,11 +218,14 @@ def compare(counts: Tally, current: Configuration, proposed: Configuration) -> C
     by_account: dict[str, list[dict[str, list[int]]]] = {}
     by_group: dict[tuple[str, str], list[list[int]]] = {}
     totals = [[0, 0], [0, 0]]
-    for (which, account, severity, metric, month), (met, breached) in counts.items():
-        months = by_account.setdefault(account, [{}, {}])[which]
-        _add(months.setdefault(month, [0, 0]), met, breached)
-        _add(by_group.setdefault((severity, metric), [[0, 0], [0, 0]])[which], met, breached)
-        _add(totals[which], met, breached)
+    for (which, account, severity, metric_value, month), (met, breached) in counts.items():
+        for pair in (
+            by_account.setdefault(account, [{}, {}])[which].setdefault(month, [0, 0]),
+            by_group.setdefault((severity, str(metric_value)), [[0, 0], [0, 0]])[which],
+            totals[which],
+        ):
+            pair[0] += met
+            pair[1] += breached
     accounts = []
     for account in sorted(by_account):
         sides = []
