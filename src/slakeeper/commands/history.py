@@ -260,15 +260,17 @@ def _print_comparison(comparison: Any) -> None:
     from rich.console import Console
 
     console = Console(width=160)
-    console.print(_comparison_table("account", comparison.accounts, ("account",), credits=True))
+    console.print(_comparison_table("by account", comparison.accounts, ("account",), credits=True))
     console.print(
         _comparison_table(
-            "severity x metric", comparison.severity_metrics, ("severity", "metric"), credits=False
+            "by severity x metric",
+            comparison.severity_metrics,
+            ("severity", "metric"),
+            credits=False,
         )
     )
-    console.print(
-        _comparison_table("all", [comparison.total | {"all": "all"}], ("all",), credits=True)
-    )
+    whole = [comparison.total | {"history": "all"}]
+    console.print(_comparison_table("over the whole history", whole, ("history",), credits=True))
 
 
 def _comparison_table(
@@ -278,7 +280,7 @@ def _comparison_table(
 
     columns = [
         *keys,
-        "clocks",
+        "decided",
         "compliance",
         "proposed",
         "change",
@@ -288,10 +290,11 @@ def _comparison_table(
     ]
     if credits:
         columns += ["credits", "proposed", "change"]
-    table = Table(*columns, title=f"What-if by {title}: current, proposed, change")
+    table = Table(*columns, title=f"What-if {title}: current, proposed, change")
     for row in rows:
         cells = [str(row[key]) for key in keys]
-        cells.append(f"{row['current_decided']}")
+        decided = row["current_decided"], row["proposed_decided"]
+        cells.append(str(decided[0]) if decided[0] == decided[1] else "{} -> {}".format(*decided))
         cells += [
             _percent(row["current_compliance"]),
             _percent(row["proposed_compliance"]),
