@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from slakeeper.commands.history import recommend_command, whatif_command
 from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, monitor, serve, token_app
 from slakeeper.core.errors import InputError, SlaError
@@ -92,6 +93,8 @@ for _group, _name in ((db_app, "db"), (token_app, "token")):
     app.add_typer(_group, name=_name)
 app.command("serve")(reports_errors(serve))
 app.command("monitor")(reports_errors(monitor))
+app.command("recommend")(reports_errors(recommend_command))
+app.command("whatif")(reports_errors(whatif_command))
 
 
 def open_calendar(spec: str) -> Calendar:
