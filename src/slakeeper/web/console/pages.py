@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -61,12 +62,26 @@ def duration_text(us: int | None) -> str:
     return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
+def when_text(us: int | None) -> str:
+    """An instant for people: UTC to the second (``2026-01-05 04:17:20Z``)."""
+    return "-" if us is None else format_instant(us - us % 1_000_000).replace("T", " ")
+
+
+def field_text(value: object) -> str:
+    """A ticket field's value as text: strings as they are, anything else as JSON."""
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
 def _with_cursor(query: dict[str, str], cursor: str | None) -> dict[str, str]:
     return query | ({"cursor": cursor} if cursor else {})
 
 
 templates.env.filters["instant"] = lambda us: "" if us is None else format_instant(us)
 templates.env.filters["duration"] = duration_text
+templates.env.filters["when"] = when_text
+templates.env.filters["field"] = field_text
 templates.env.filters["metric_label"] = lambda metric: str(metric).replace("_", " ").capitalize()
 templates.env.filters["combine_cursor"] = _with_cursor
 
