@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy import select, update
 
 from slakeeper.core.errors import InputError
 from slakeeper.services.users import (
@@ -11,9 +14,11 @@ from slakeeper.services.users import (
     create_user,
     disable_user,
 )
-from slakeeper.web.permissions import ROUTE_ROLES, is_console
+from slakeeper.services.monitor import Monitor
+from slakeeper.store.alerts import DeliveryRow
 from tests.console.conftest import PASSWORD, Console, csrf_of
 from tests.service.conftest import EXAMPLE_CONFIG
+from tests.service.test_monitor import CONFIG, created
 
 EVENT = {"id": "e1", "ticket": "T-1", "type": "created", "at": "2026-03-02T09:00:00Z",
          "severity": "P1", "account": "acme", "channel": "slack"}  # fmt: skip
@@ -119,9 +124,47 @@ def test_a_viewer_may_not_acknowledge_an_alert(console: Console) -> None:
     assert answer.status_code == 403
 
 
-def test_every_console_route_is_in_the_roles_table() -> None:
-    console_routes = {key for key in ROUTE_ROLES if is_console(key[1])}
-    assert ("GET", "/") in console_routes and ("GET", "/login") in console_routes
+def test_dead_letters_are_listed_and_an_admin_retries_them(console: Console) -> None:
+    service = console.service
+    service.put_config(CONFIG)
+    service.clock.set("2026-03-02T09:00:00Z")
+    service.post_events(created("T-1"))
+    service.clock.set("2026-03-02T09:31:00Z")
+    Monitor(service.database, service.clock).tick_once()
+    with service.database.write() as connection:
+        connection.execute(update(DeliveryRow).values(state="dead", attempts=8))
+    console.login("agent")
+    dead = console.client.get("/alerts?show=dead")
+    assert "<strong>dead</strong>" in dead.text
+    assert "Retry dead deliveries" not in dead.text  # not offered to an agent
+    alert = re.search(r'id="alert-(\d+)"', dead.text)
+    assert alert is not None
+    refused = console.post(f"/alerts/{alert[1]}/retry", csrf_token=csrf_of(dead.text))
+    assert refused.status_code == 403
+    console.login("admin")
+    page = console.client.get("/alerts?show=dead")
+    retried = console.post(f"/alerts/{alert[1]}/retry", csrf_token=csrf_of(page.text))
+    assert retried.status_code == 303
+    assert "<strong>dead</strong>" not in console.client.get("/alerts?show=dead").text
+    with service.database.read() as connection:
+        assert connection.execute(select(DeliveryRow.state)).scalars().all() == ["pending"]
+
+
+def test_an_alert_acknowledged_in_the_console_names_the_user(console: Console) -> None:
+    service = console.service
+    service.put_config(CONFIG)
+    service.clock.set("2026-03-02T09:00:00Z")
+    service.post_events(created("T-1"))
+    service.clock.set("2026-03-02T09:31:00Z")
+    Monitor(service.database, service.clock).tick_once()
+    console.login("agent")
+    page = console.client.get("/tickets/T-1")
+    alert = re.search(r'id="alert-(\d+)"', page.text)
+    assert alert is not None
+    answer = console.post(f"/alerts/{alert[1]}/ack", csrf_token=csrf_of(page.text))
+    assert answer.status_code == 303
+    listed = service.get("/api/v1/alerts").json()["items"]
+    assert any(item["acknowledged_by"] == "user:agent" for item in listed)
 
 
 def test_login_is_limited_per_user_name(console: Console) -> None:

@@ -45,6 +45,7 @@ __all__ = [
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 templates = Jinja2Templates(directory=TEMPLATES)
+templates.env.auto_reload = False  # templates are part of the package: no stat per render
 
 
 def duration_text(us: int | None) -> str:
