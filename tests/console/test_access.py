@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select, update
 
 from slakeeper.core.errors import InputError
+from slakeeper.services.monitor import Monitor
 from slakeeper.services.users import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_USER,
     create_user,
     disable_user,
 )
-from slakeeper.services.monitor import Monitor
 from slakeeper.store.alerts import DeliveryRow
 from tests.console.conftest import PASSWORD, Console, csrf_of
 from tests.service.conftest import EXAMPLE_CONFIG
