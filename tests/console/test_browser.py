@@ -137,6 +137,8 @@ def test_the_queue_refreshes_in_place_keeping_scroll_and_selection(page: Any, si
     assert page.evaluate("() => window.notReloaded") is True  # the same document
     assert page.evaluate("() => window.scrollY") == 600
     assert page.locator("tr.selected").count() == 1
+    focused = page.evaluate("() => document.activeElement.closest('tr')?.dataset.ticket")
+    assert focused == page.locator("tr.selected").get_attribute("data-ticket")
 
 
 def test_filters_change_the_url_and_the_rows(page: Any, site: Site) -> None:

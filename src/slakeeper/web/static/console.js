@@ -42,10 +42,9 @@
   var selected = null;
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("table.queue tbody tr")); }
   function select(row) {
-    rows().forEach(function (r) { r.classList.remove("selected"); r.removeAttribute("aria-selected"); });
+    rows().forEach(function (r) { r.classList.remove("selected"); });
     if (!row) return;
-    row.classList.add("selected");
-    row.setAttribute("aria-selected", "true");
+    row.classList.add("selected");  // the row's link takes the focus: that is what is announced
     selected = row.getAttribute("data-ticket");
     var link = row.querySelector("a.open");
     if (link) link.focus({ preventScroll: false });
@@ -73,14 +72,23 @@
     }
   });
 
-  // A refresh replaces the table: keep the selection (the document, and so the scroll
-  // position, stay as they are).
+  // A refresh replaces the table: keep the selection, and the keyboard focus on it (the
+  // document, and so the scroll position, stay as they are).
+  var focusWasInQueue = false;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    focusWasInQueue = !!(active && active.closest && active.closest("#queue"));
+  });
   document.addEventListener("htmx:afterSettle", function () {
     syncClock();
     tick();
     if (selected) {
       var row = document.querySelector('table.queue tr[data-ticket="' + CSS.escape(selected) + '"]');
-      if (row) { row.classList.add("selected"); row.setAttribute("aria-selected", "true"); }
+      if (row) {
+        row.classList.add("selected");
+        var link = row.querySelector("a.open");
+        if (link && focusWasInQueue) link.focus({ preventScroll: true });
+      }
     }
   });
   // Filters: leave empty fields out of the URL.
