@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     monitor_poll_seconds: float = Field(default=1.0, gt=0)
     # Where people open the console: links in notifications point here.
     public_url: str = "http://127.0.0.1:8000"
+    # Signs console session cookies; empty = a key made once and kept in the database.
+    secret_key: str | None = None
+    # How long a console session lasts without signing in again.
+    session_hours: float = Field(default=12, gt=0)
 
     @field_validator("fixed_now")
     @classmethod

@@ -19,8 +19,9 @@ from slakeeper.core.errors import InputError
 
 db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
+user_app = typer.Typer(help="Console users (passwords hashed with argon2).", no_args_is_help=True)
 
-__all__ = ["db_app", "monitor", "open_database", "serve", "token_app"]
+__all__ = ["db_app", "monitor", "open_database", "serve", "token_app", "user_app"]
 
 
 def _database():  # type: ignore[no-untyped-def]
@@ -110,6 +111,64 @@ def token_revoke(
     with database.write() as connection:
         count = revoke_token(connection, token=token, actor=_actor(), now=_now())
     typer.echo(f"revoked {count} token{'s' if count != 1 else ''}")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="The user name people sign in with.")],
+    role: Annotated[str, typer.Option("--role", help="admin, agent, viewer or ingest.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a console user (the password is asked for, or read from standard input)."""
+    import sys
+
+    from slakeeper.services.users import create_user
+    from slakeeper.store.migrate import upgrade
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise InputError("the two passwords differ", path=("password",))
+    _, database = _database()
+    upgrade(database)
+    with database.write() as connection:
+        user_id = create_user(
+            connection, name=name, role=role, password=password, actor=_actor(), now=_now()
+        )
+    typer.echo(f"user {user_id} {name!r} ({role}) created")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users: id, name, role, created, last login, enabled or disabled."""
+    from slakeeper.core.instants import format_instant
+    from slakeeper.services.users import list_users
+
+    _, database = _database()
+    with database.read() as connection:
+        rows = list_users(connection)
+    for row in rows:
+        state = f"disabled {format_instant(row.disabled_at)}" if row.disabled_at else "enabled"
+        login = format_instant(row.last_login_at) if row.last_login_at else "never"
+        typer.echo(
+            f"{row.id}\t{row.name}\t{row.role}\tcreated {format_instant(row.created_at)} "
+            f"by {row.created_by}\tlast login {login}\t{state}"
+        )
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
+    """Disable a user: no more logins, and their sessions end at once."""
+    from slakeeper.services.users import disable_user
+
+    _, database = _database()
+    with database.write() as connection:
+        disable_user(connection, name=name, actor=_actor(), now=_now())
+    typer.echo(f"user {name!r} disabled")
 
 
 def serve(

@@ -9,6 +9,7 @@
     ├── EventError            an event that is invalid or contradicts its ticket's log
     │   └── ConflictError     an event id already stored with another payload (HTTP 409)
     ├── NotFoundError         a ticket, version or token that does not exist (HTTP 404)
+    ├── LimitError            too many attempts (failed logins) in a window (HTTP 429)
     └── ConfigError           a file with problems, one line (key path, file line) each
 
 Each error may carry ``path``, the key path of the offending value (``("weekly", "mon", 1)``,
@@ -27,6 +28,7 @@ __all__ = [
     "EventError",
     "InputError",
     "KeyPath",
+    "LimitError",
     "NotFoundError",
     "PolicyError",
     "SlaError",
@@ -84,6 +86,14 @@ class ConflictError(EventError):
 
 class NotFoundError(SlaError):
     """Something asked for by name or number that does not exist."""
+
+
+class LimitError(SlaError):
+    """Too many attempts in a window; ``retry_after`` seconds until the next may succeed."""
+
+    def __init__(self, message: str, *, path: KeyPath = (), retry_after: int = 60) -> None:
+        super().__init__(message, path=path)
+        self.retry_after = retry_after
 
 
 class ConfigError(SlaError):

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Select, and_, exists, or_, select, tuple_
 
+from slakeeper.core.clocks import Cycle
 from slakeeper.core.errors import InputError, NotFoundError
 from slakeeper.core.evaluation import TicketResult
 from slakeeper.services.configs import configuration_of
@@ -25,8 +26,12 @@ from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
 from slakeeper.store.triage import TriageRow
 
 __all__ = [
+    "Badge",
+    "ClockProgress",
     "QueueFilters",
     "QueuePage",
+    "clock_badge",
+    "clock_progress",
     "decode_cursor",
     "encode_cursor",
     "read_queue",
@@ -188,3 +193,89 @@ def clock_status_at(clock: ClockRow, now: int) -> str:
 def has_due(row: TicketRow) -> bool:
     """True when the ticket has a due instant (some clock is running or breached)."""
     return row.queue_due != NO_DUE
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A clock's countdown in the queue at ``now``: its state, and the instants the browser
+    counts towards (``warn_at``: when it turns amber, while still ahead)."""
+
+    metric: str
+    team: str | None
+    state: str  # ok, warning, breached, paused
+    due_at: int | None
+    warn_at: int | None
+    left_us: int | None  # paused: the business time left, frozen
+
+
+def clock_badge(row: TicketRow, clock: ClockRow, now: int) -> Badge | None:
+    """The badge of an unfulfilled clock (running, paused, breached and waiting); None for
+    a clock that is met or cancelled."""
+    status = clock_status_at(clock, now)
+    if status not in ("running", "paused", "breached") or clock.fulfilled_at is not None:
+        return None
+    team = clock.team or None
+    if status == "breached":
+        return Badge(clock.metric, team, "breached", clock.due_at, None, None)
+    if status == "paused":
+        return Badge(clock.metric, team, "paused", None, None, clock.target_us - clock.elapsed_us)
+    # The ticket's risk instant is its earliest-due clock's first warning.
+    warn_at = row.risk_at if clock.due_at == row.queue_due else None
+    warned = clock.warnings != "[]" or (warn_at is not None and warn_at <= now)
+    state = "warning" if warned else "ok"
+    return Badge(clock.metric, team, state, clock.due_at, None if warned else warn_at, None)
+
+
+@dataclass(frozen=True)
+class ClockProgress:
+    """One clock of a ticket on a wall-time axis from its start: where it ends (now, or
+    when met or cancelled), its due and objective instants, and its paused spans, each as a
+    percentage of the axis; elapsed and target in business time."""
+
+    cycle: Cycle
+    end: int
+    elapsed_us: int
+    paused_us: int
+    paused_spans: list[tuple[int, int]]
+    positions: dict[str, float]  # end, due, objective: percent of the axis
+    span_positions: list[tuple[float, float]]  # (left, width) percent of each paused span
+
+
+def clock_progress(result: TicketResult, now: int) -> list[ClockProgress]:
+    """Each clock of an explained evaluation, laid out for a progress bar."""
+    found = []
+    for cycle in result.cycles:
+        end = cycle.fulfilled_at or cycle.cancelled_at or now
+        spans = _paused_spans(result, cycle, end)
+        due, objective = cycle.due_at(), cycle.objective_due_at()
+        stop = max(t for t in (end, due, objective, cycle.started_at + 1) if t is not None)
+
+        def at(t: int, start: int = cycle.started_at, width: int = stop) -> float:
+            return round(100 * (t - start) / (width - start), 2)
+
+        positions = {"end": at(end)}
+        positions |= {"due": at(due)} if due is not None else {}
+        positions |= {"objective": at(objective)} if objective is not None else {}
+        found.append(
+            ClockProgress(
+                cycle, end, cycle.elapsed_at(end), cycle.paused_at(end), spans, positions,
+                [(at(a), round(at(b) - at(a), 2)) for a, b in spans],
+            )
+        )  # fmt: skip
+    return found
+
+
+def _paused_spans(result: TicketResult, cycle: Cycle, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    paused_since: int | None = None
+    for entry in sorted(result.timeline, key=lambda e: e.at):
+        if (entry.metric, entry.team, entry.cycle) != (cycle.metric, cycle.team, cycle.number):
+            continue
+        if entry.kind == "pause" and paused_since is None:
+            paused_since = entry.at
+        elif entry.kind in ("resume", "fulfil", "cancel") and paused_since is not None:
+            spans.append((paused_since, entry.at))
+            paused_since = None
+    if paused_since is not None:
+        spans.append((paused_since, max(paused_since, end)))
+    return spans

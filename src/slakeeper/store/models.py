@@ -7,6 +7,7 @@ from slakeeper.store.configs import ConfigVersion
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import ClockRow, TicketRow
 from slakeeper.store.triage import TriageRow
+from slakeeper.store.users import ConsoleKey, LoginFailure, UserRow
 
 __all__ = [
     "AlertRow",
@@ -16,8 +17,11 @@ __all__ = [
     "Base",
     "ClockRow",
     "ConfigVersion",
+    "ConsoleKey",
     "DeliveryRow",
     "EventRow",
+    "LoginFailure",
     "TicketRow",
     "TriageRow",
+    "UserRow",
 ]

@@ -4,6 +4,8 @@
   configuration) → 422; the body names the index and field (``"field": "[3].at"``).
 - A body that is not JSON → 400, too large → 413.
 - The database unreachable → 503 (the process lives on and serves again when it returns).
+- Too many failed logins (LimitError) → 429 with Retry-After.
+- On a console page the same statuses come as an HTML page that says what was wrong.
 """
 
 from __future__ import annotations
@@ -15,8 +17,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from slakeeper.core.errors import ConfigError, ConflictError, NotFoundError, SlaError, show_path
+from slakeeper.core.errors import (
+    ConfigError,
+    ConflictError,
+    LimitError,
+    NotFoundError,
+    SlaError,
+    show_path,
+)
 from slakeeper.web.bodies import BodyError
+from slakeeper.web.console.pages import refused_page
+from slakeeper.web.permissions import is_console
 from slakeeper.web.schemas import ExactJSONResponse
 
 __all__ = ["install_error_handlers"]
@@ -24,11 +35,13 @@ __all__ = ["install_error_handlers"]
 log = logging.getLogger("slakeeper.web")
 
 
-def _sla_error(request: Request, exc: Exception) -> ExactJSONResponse:
+def _sla_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, SlaError)
     status = (
         409 if isinstance(exc, ConflictError) else 404 if isinstance(exc, NotFoundError) else 422
     )
+    if isinstance(exc, LimitError):
+        return _limited(request, exc)
     body: dict[str, Any] = {"detail": str(exc)}
     if isinstance(exc, ConfigError):
         body = {"detail": "invalid configuration", "problems": exc.problems}
@@ -37,7 +50,19 @@ def _sla_error(request: Request, exc: Exception) -> ExactJSONResponse:
         if isinstance(exc.path[0], int):
             body["index"] = exc.path[0]
     _count_rejection(request, status)
+    if is_console(request.url.path):  # a console page: an HTML page that says what is wrong
+        title = {404: "Not found", 409: "Conflict"}.get(status, "Refused")
+        return refused_page(request, status, title, str(exc))
     return ExactJSONResponse(body, status_code=status)
+
+
+def _limited(request: Request, exc: LimitError) -> Any:
+    headers = {"Retry-After": str(exc.retry_after)}
+    if is_console(request.url.path):
+        response = refused_page(request, 429, "Too many attempts", str(exc))
+        response.headers.update(headers)
+        return response
+    return ExactJSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
 
 
 def _body_error(request: Request, exc: Exception) -> ExactJSONResponse:

@@ -1,6 +1,9 @@
 """Which roles each route accepts: the one place that says it (a test walks every route).
 
 ``OPEN`` routes need no token; ``SIGNED`` ones are authenticated by their own signature.
+API routes (``/api/…``, ``/healthz``, ``/metrics``) take bearer tokens; console pages take
+a signed-in user's session (the same roles), see :func:`is_console`. The static files
+under ``/static`` are open.
 """
 
 from __future__ import annotations
@@ -9,7 +12,18 @@ from typing import Final
 
 from slakeeper.services.tokens import Role
 
-__all__ = ["OPEN", "READERS", "ROUTE_ROLES", "SIGNED", "WRITERS", "Rule"]
+__all__ = [
+    "ACKERS",
+    "ADMIN",
+    "ANYONE",
+    "OPEN",
+    "READERS",
+    "ROUTE_ROLES",
+    "SIGNED",
+    "WRITERS",
+    "Rule",
+    "is_console",
+]
 
 OPEN: Final = "open"
 SIGNED: Final = "signed"
@@ -19,6 +33,7 @@ ADMIN = frozenset({Role.ADMIN})
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.VIEWER})
 WRITERS = frozenset({Role.ADMIN, Role.AGENT, Role.INGEST})
 ACKERS = frozenset({Role.ADMIN, Role.AGENT})
+ANYONE = frozenset(Role)  # any signed-in user (logout)
 
 ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): OPEN,
@@ -42,4 +57,19 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/alerts/{alert_id}/retry"): ADMIN,
     ("GET", "/api/v1/triage/accuracy"): READERS,
     ("GET", "/api/v1/reports/{name}"): READERS,
+    # The console (docs/console.md): pages by role; a signed-out visitor goes to /login.
+    ("GET", "/login"): OPEN,
+    ("POST", "/login"): OPEN,  # CSRF-checked like every console form
+    ("POST", "/logout"): ANYONE,
+    ("GET", "/"): READERS,
+    ("GET", "/tickets/{ticket}"): READERS,
+    ("GET", "/alerts"): READERS,
+    ("POST", "/alerts/{alert_id}/ack"): ACKERS,
+    ("POST", "/alerts/{alert_id}/retry"): ADMIN,
+    ("GET", "/users"): ADMIN,
 }
+
+
+def is_console(path: str) -> bool:
+    """True for a console page (session and CSRF), False for the token-guarded API."""
+    return not (path.startswith("/api/") or path in ("/healthz", "/metrics"))

@@ -1,0 +1,84 @@
+"""GET / : the queue, most urgent first, filtered by the URL's query, 50 rows a page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from slakeeper.core.errors import InputError
+from slakeeper.services.tickets import (
+    QueueFilters,
+    clock_badge,
+    is_at_risk,
+    is_breached,
+    read_queue,
+)
+from slakeeper.web.console.pages import ConsoleUser, render
+from slakeeper.web.deps import ClockDep, DatabaseDep
+
+router = APIRouter(include_in_schema=False)
+
+PAGE = 50
+TEXT_FILTERS = ("team", "agent", "severity", "tier", "channel")
+FLAG_FILTERS = ("at_risk", "breached")
+Text = Annotated[str, Query(max_length=200)]
+
+
+def _flag(name: str, value: str) -> bool | None:
+    """A yes/no filter of the form ("" = any)."""
+    if value in ("", "any"):
+        return None
+    if value in ("yes", "true", "1"):
+        return True
+    if value in ("no", "false", "0"):
+        return False
+    raise InputError(f"{name} must be yes, no or empty, not {value!r}", path=(name,))
+
+
+@router.get("/")
+def queue_page(
+    request: Request,
+    _user: ConsoleUser,
+    database: DatabaseDep,
+    clock: ClockDep,
+    team: Text = "",
+    agent: Text = "",
+    severity: Text = "",
+    tier: Text = "",
+    channel: Text = "",
+    at_risk: Text = "",
+    breached: Text = "",
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Response:
+    """The queue page (or, asked by htmx, its table alone)."""
+    texts = {"team": team, "agent": agent, "severity": severity, "tier": tier, "channel": channel}
+    flags = {"at_risk": _flag("at_risk", at_risk), "breached": _flag("breached", breached)}
+    filters = QueueFilters(**{k: v or None for k, v in texts.items()}, **flags)
+    now = clock.now()
+    with database.read() as connection:
+        page = read_queue(connection, filters, now, cursor=cursor or None, limit=PAGE)
+    rows = [
+        {
+            "ticket": row,
+            "at_risk": is_at_risk(row, now),
+            "breached": is_breached(row, now),
+            "badges": [b for c in page.clocks[row.id] if (b := clock_badge(row, c, now))],
+        }
+        for row in page.tickets
+    ]
+    chosen = texts | {"at_risk": at_risk, "breached": breached}
+    context = {
+        "title": "Queue",
+        "rows": rows,
+        "now": now,
+        "filters": chosen,
+        "query": {k: v for k, v in chosen.items() if v},
+        "cursor": cursor,
+        "next_cursor": page.next_cursor,
+    }
+    partial = request.headers.get("hx-request") and not request.headers.get(
+        "hx-history-restore-request"
+    )
+    return render(request, "_queue.html" if partial else "queue.html", context)
