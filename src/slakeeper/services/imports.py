@@ -1,0 +1,299 @@
+"""Bulk import: events stored and evaluated as ingest would, many tickets per statement.
+
+1. An importer (``slakeeper.importers``) turns its file into numbered items: a decoded
+   event object, or a problem found in the source (bad JSON, a naive timestamp…).
+2. Items are validated in chunks exactly as ingest validates a body
+   (:func:`~slakeeper.services.ingest.validate_event`). An id seen before, in the file or
+   in the database, with the same payload is a duplicate (skipped, so that importing a
+   file twice stores nothing the second time); with another payload, a conflict.
+3. Everything happens in one write transaction, so that a refused file leaves nothing
+   behind (nor a configuration version). Each chunk's new events are appended with one
+   statement, and the tickets they touch re-evaluated by the same refresh as ingest
+   (:func:`~slakeeper.services.refresh.refresh_logs`): the stored rows are those ingest
+   would store at the same ``now``. Logs of tickets the recent chunks touched stay parsed
+   in memory, so that a ticket spread over chunks is not read back and parsed again.
+4. A problem stops the writing, not the reading, so that every problem is reported; the
+   transaction is then rolled back, unless ``skip_invalid``: then the problem lines are
+   skipped and the rest is stored.
+
+Events get ``received_at = now``: a threshold crossed long before the import is learnt
+late, so the monitor records its alert as historic and never delivers it
+(:mod:`slakeeper.services.alerting`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from slakeeper.core.errors import EventError
+from slakeeper.core.events import Event
+from slakeeper.services.configs import StoredConfig, store_config
+from slakeeper.services.evaluations import collection_paused
+from slakeeper.services.ingest import validate_event
+from slakeeper.services.refresh import StoredLog, load_logs, refresh_logs
+from slakeeper.store import queries
+from slakeeper.store.session import Database
+
+__all__ = [
+    "SHOWN",
+    "ImportSummary",
+    "SkipReason",
+    "Skipped",
+    "SourceItem",
+    "import_items",
+]
+
+SHOWN = 20  # skipped lines reported in full; the rest are counted
+CHUNK_EVENTS = 20_000  # events per insert statement and per re-evaluation round
+KEEP_CHUNKS = 2  # parsed logs kept for tickets touched in this many latest chunks
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """One event from a source file: its decoded object, or why it could not be read."""
+
+    line: int
+    data: Any = None
+    problem: str | None = None  # set when the source line itself is unreadable
+
+
+class SkipReason(StrEnum):
+    """Why a line was not stored."""
+
+    INVALID = "invalid"  # the line is not a valid event (or cannot be read)
+    CONFLICT = "conflict"  # its id is known with another payload
+    DUPLICATE = "duplicate"  # its id is known with the same payload: already stored
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """One line not stored, and why."""
+
+    line: int
+    reason: SkipReason
+    detail: str
+    kind: str  # a short category to count by ("invalid JSON", "at", "id conflict")
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.detail}"
+
+
+@dataclass
+class ImportSummary:
+    """What an import read, stored and skipped (the first SHOWN problems in full)."""
+
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    duplicate_lines: list[int] = field(default_factory=list)  # the first SHOWN
+    problems: list[Skipped] = field(default_factory=list)  # the first SHOWN
+    problem_kinds: Counter[str] = field(default_factory=Counter)
+    committed: bool = False
+    config: StoredConfig | None = None
+    _clocks: dict[str, int] = field(default_factory=dict, repr=False)  # per ticket
+
+    @property
+    def tickets(self) -> int:
+        """How many tickets got new events."""
+        return len(self._clocks)
+
+    @property
+    def clocks(self) -> int:
+        """Clock cycles stored for those tickets (as last evaluated)."""
+        return sum(self._clocks.values())
+
+    @property
+    def problem_count(self) -> int:
+        """Lines refused (invalid or conflicting)."""
+        return sum(self.problem_kinds.values())
+
+    @property
+    def skipped(self) -> int:
+        """Lines not stored, whatever the reason."""
+        return self.problem_count + self.duplicates
+
+    def skip(self, skipped: Skipped) -> None:
+        """Record a line not stored."""
+        if skipped.reason is SkipReason.DUPLICATE:
+            self.duplicates += 1
+            if len(self.duplicate_lines) < SHOWN:
+                self.duplicate_lines.append(skipped.line)
+            return
+        self.problem_kinds[skipped.kind] += 1
+        if len(self.problems) < SHOWN:
+            self.problems.append(skipped)
+
+    def unshown_kinds(self) -> Counter[str]:
+        """The problems beyond the first SHOWN, counted by kind."""
+        rest = self.problem_kinds.copy()
+        rest.subtract(problem.kind for problem in self.problems)
+        return +rest
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll it back: the file had problems."""
+
+
+@dataclass(slots=True)
+class _Fresh:
+    event: Event
+    body: str
+
+
+def import_items(
+    database: Database,
+    items: Iterable[SourceItem],
+    *,
+    now: int,
+    skip_invalid: bool = False,
+    config_text: str | None = None,
+    author: str = "import",
+    source: str = "import",
+    chunk_events: int = CHUNK_EVENTS,
+) -> ImportSummary:
+    """Validate, store and evaluate events from a file (see the module docstring).
+
+    ``config_text``: a configuration stored first as a new version when it differs (as
+    ``serve --config`` does), in the same transaction. Returns the summary; its
+    ``committed`` is False when problems refused the whole file.
+    """
+    summary = ImportSummary()
+    try:
+        with database.write() as connection, collection_paused():
+            if config_text is not None:
+                summary.config = store_config(connection, text=config_text, author=author, now=now)
+            writer = _Writer(connection, now, source, summary)
+            for chunk in _chunks(items, chunk_events):
+                fresh = writer.classify(chunk)
+                if summary.problem_count and not skip_invalid:
+                    continue  # keep reading to report every problem; write nothing more
+                writer.store(fresh)
+            if summary.problem_count and not skip_invalid:
+                raise _Refused
+        summary.committed = True
+    except _Refused:
+        summary.stored = 0
+        summary._clocks.clear()
+    return summary
+
+
+def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
+    chunk: list[SourceItem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Writer:
+    """Stores chunks of one import in one transaction; keeps recent tickets' logs parsed."""
+
+    def __init__(self, connection: Connection, now: int, source: str, summary: ImportSummary):
+        self.connection = connection
+        self.now = now
+        self.source = source
+        self.summary = summary
+        self.recent: list[dict[str, StoredLog]] = []  # logs per latest chunk, newest last
+
+    def classify(self, chunk: list[SourceItem]) -> list[_Fresh]:
+        """The chunk's new events; problems and duplicates go to the summary (step 2)."""
+        summary = self.summary
+        summary.read += len(chunk)
+        parsed: dict[str, tuple[SourceItem, Event]] = {}
+        for item in chunk:
+            event = self._parse(item)
+            if event is None:
+                continue
+            first = parsed.get(event.id)
+            if first is None:
+                parsed[event.id] = (item, event)
+            else:
+                self._repeat(item, event, first[1], f"line {first[0].line}")
+        stored = queries.stored_bodies(self.connection, list(parsed))
+        fresh = []
+        for event_id, (item, event) in parsed.items():
+            body = stored.get(event_id)
+            if body is None:
+                fresh.append(_Fresh(event, orjson.dumps(item.data).decode()))
+            else:
+                prior = validate_event(orjson.loads(body))
+                self._repeat(item, event, prior, "the database")
+        return fresh
+
+    def _parse(self, item: SourceItem) -> Event | None:
+        if item.problem is not None:
+            kind = item.problem.split(":", 1)[0]
+            self.summary.skip(Skipped(item.line, SkipReason.INVALID, item.problem, kind))
+            return None
+        try:
+            return validate_event(item.data)
+        except EventError as exc:
+            kind = str(exc.path[0]) if exc.path else "event"
+            self.summary.skip(Skipped(item.line, SkipReason.INVALID, str(exc), kind))
+            return None
+
+    def _repeat(self, item: SourceItem, event: Event, prior: Event, where: str) -> None:
+        if prior.same_payload(event):
+            detail = f"event id {event.id!r} already stored with the same payload"
+            self.summary.skip(Skipped(item.line, SkipReason.DUPLICATE, detail, "duplicate"))
+        else:
+            detail = f"id: event id {event.id!r} is known with a different payload ({where})"
+            self.summary.skip(Skipped(item.line, SkipReason.CONFLICT, detail, "id conflict"))
+
+    def store(self, fresh: list[_Fresh]) -> None:
+        """Append the chunk's new events and re-evaluate their tickets (step 3)."""
+        if not fresh:
+            return
+        connection, now = self.connection, self.now
+        touched = sorted({item.event.ticket for item in fresh})
+        existing = queries.ticket_states(connection, touched)
+        queries.ensure_tickets(connection, touched)
+        queries.insert_events(
+            connection,
+            [
+                (e.id, e.ticket, e.type.value, e.at, item.body, now, self.source)
+                for item in fresh
+                for e in (item.event,)
+            ],
+        )
+        logs = self._logs(touched, existing, fresh)
+        _, results = refresh_logs(connection, logs, touched, now)
+        self.summary.stored += len(fresh)
+        self.summary._clocks.update(
+            (ticket, 0 if result is None else len(result.cycles))
+            for ticket, result in results.items()
+        )
+        self.recent = [*self.recent[-(KEEP_CHUNKS - 1) :], logs] if KEEP_CHUNKS > 1 else []
+
+    def _logs(
+        self, touched: list[str], existing: dict[str, Any], fresh: list[_Fresh]
+    ) -> dict[str, StoredLog]:
+        """The whole stored log of each touched ticket, as load_logs would read it."""
+        logs: dict[str, StoredLog] = {}
+        unknown = []
+        for ticket in touched:
+            kept = next((chunk[ticket] for chunk in reversed(self.recent) if ticket in chunk), None)
+            if kept is not None:
+                logs[ticket] = kept
+            elif ticket in existing:  # stored before this import, or by a chunk now forgotten
+                unknown.append(ticket)
+            else:
+                logs[ticket] = StoredLog(ticket, [], None, "")
+        for item in fresh:
+            log = logs.get(item.event.ticket)
+            if log is not None:
+                log.events.append(item.event)
+                log.received.append(self.now)
+        if unknown:  # read back after the insert: the whole log, the new events included
+            logs.update(load_logs(self.connection, unknown))
+        return logs
