@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from slakeeper.core.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from slakeeper.importers.progress import Advance
     from slakeeper.services.imports import ImportSummary, SourceItem
@@ -55,6 +55,15 @@ ProgressOption = Annotated[
 ]
 
 
+MappingOption = Annotated[
+    Path, typer.Option("--mapping", help="Mapping file (YAML; docs/importing.md).")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write the events to this JSONL file instead of importing them."),
+]
+
+
 @import_app.command("events")
 def import_events(
     file: Annotated[Path, typer.Argument(help="Events, one JSON object per line.")],
@@ -66,60 +75,126 @@ def import_events(
     """Import events (DESIGN.md section 5) from a JSONL file; evaluate and store clocks."""
     from slakeeper.importers.jsonl import read_events
 
-    timestamps = _timestamps(timezone)
+    timestamps = _timestamps(timezone, None) if timezone is not None else None
 
-    def items(stream: object, advance: Advance) -> Iterator[SourceItem]:
-        return read_events(stream, timestamps=timestamps, advance=advance)  # type: ignore[arg-type]
+    def source(stream: BinaryIO, advance: Advance) -> tuple[Iterator[SourceItem], None]:
+        return read_events(stream, timestamps=timestamps, advance=advance), None
 
-    _run(file, items, config=config, skip_invalid=skip_invalid, progress=progress)
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=None)
 
 
-def _timestamps(timezone: str | None):  # type: ignore[no-untyped-def]
+@import_app.command("eventlog")
+def import_eventlog(
+    file: Annotated[Path, typer.Argument(help="Event log (CSV), one row per activity.")],
+    mapping: MappingOption,
+    config: ConfigOption = None,
+    timezone: TimezoneOption = None,
+    skip_invalid: SkipOption = False,
+    progress: ProgressOption = None,
+    out: OutOption = None,
+) -> None:
+    """Import an event log (case, activity, timestamp, resource, attributes) through a
+    mapping of activities to events and of attributes to ticket fields."""
+    from slakeeper.importers.eventlog import read_eventlog
+    from slakeeper.importers.mapping import MappingFormat, load_mapping
+
+    rules = load_mapping(mapping, MappingFormat.EVENTLOG)
+    timestamps = _timestamps(timezone, rules.timestamp_format)
+
+    def source(stream: BinaryIO, advance: Advance) -> tuple[Iterator[SourceItem], Any]:
+        rows, items = read_eventlog(stream, rules, timestamps, source=str(file), advance=advance)
+        return items, lambda: rows.count
+
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=out)
+
+
+@import_app.command("tickets")
+def import_tickets(
+    file: Annotated[Path, typer.Argument(help="Tickets (CSV), one row per ticket.")],
+    mapping: MappingOption,
+    config: ConfigOption = None,
+    timezone: TimezoneOption = None,
+    skip_invalid: SkipOption = False,
+    progress: ProgressOption = None,
+    out: OutOption = None,
+) -> None:
+    """Import one row per ticket (created, first response, solved, closed, fields, CSAT)
+    through a mapping; each row becomes the ticket's events."""
+    from slakeeper.importers.mapping import MappingFormat, load_mapping
+    from slakeeper.importers.tickets_csv import read_tickets
+
+    rules = load_mapping(mapping, MappingFormat.TICKETS)
+    timestamps = _timestamps(timezone, rules.timestamp_format)
+
+    def source(stream: BinaryIO, advance: Advance) -> tuple[Iterator[SourceItem], Any]:
+        rows, items = read_tickets(stream, rules, timestamps, source=str(file), advance=advance)
+        return items, lambda: rows.count
+
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=out)
+
+
+def _timestamps(timezone: str | None, pattern: str | None) -> Any:
     from slakeeper.core.errors import SlaError
     from slakeeper.importers.timestamps import Timestamps
 
-    if timezone is None:
-        return None
     try:
-        return Timestamps(timezone)
+        return Timestamps(timezone, pattern)
     except SlaError as exc:
         raise InputError(exc.message, path=("--timezone",)) from None
 
 
 def _run(
     file: Path,
-    items: Callable[[object, Advance], Iterator[SourceItem]],
+    source: Any,
     *,
     config: Path | None,
     skip_invalid: bool,
     progress: bool | None,
+    out: Path | None,
 ) -> None:
-    """Import ``items(stream, advance)`` read from ``file``; print the summary."""
-    from slakeeper.commands.service import _actor, _database, _now
+    """Import (or with ``out``, convert) the events ``source`` reads from ``file``."""
     from slakeeper.importers.jsonl import open_source
     from slakeeper.importers.progress import progress_bar
+
+    config_text = _read_config(config) if config is not None else None
+    verb = "converting" if out is not None else "importing"
+    with open_source(file) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        with progress_bar(f"{verb} {file.name}", size, progress) as advance:
+            items, rows = source(stream, advance)
+            if out is not None:
+                summary = _convert(items, out, skip_invalid)
+            else:
+                summary = _store(items, config_text, skip_invalid)
+    _print(summary, file, config, rows=rows() if rows is not None else None, out=out)
+
+
+def _store(items: Iterator[SourceItem], config_text: str | None, skip: bool) -> ImportSummary:
+    from slakeeper.commands.service import _actor, _database, _now
     from slakeeper.services.imports import import_items
     from slakeeper.store.migrate import upgrade
 
-    config_text = _read_config(config) if config is not None else None
     _, database = _database()
     upgrade(database)
-    with (
-        open_source(file) as stream,
-        progress_bar(
-            f"importing {file.name}", os.fstat(stream.fileno()).st_size, progress
-        ) as advance,
-    ):
-        summary = import_items(
-            database,
-            items(stream, advance),
-            now=_now(),
-            skip_invalid=skip_invalid,
-            config_text=config_text,
-            author=_actor(),
-        )
-    database.dispose()
-    _print(summary, file, config)
+    try:
+        return import_items(database, items, now=_now(), skip_invalid=skip,
+                            config_text=config_text, author=_actor())  # fmt: skip
+    finally:
+        database.dispose()
+
+
+def _convert(items: Iterator[SourceItem], out: Path, skip: bool) -> ImportSummary:
+    from slakeeper.services.imports import convert_items
+
+    lines: list[bytes] = []
+    summary = convert_items(items, lines.append, skip_invalid=skip)
+    if summary.committed:
+        try:
+            out.write_bytes(b"".join(lines))
+        except OSError as exc:
+            message = f"cannot write {out}: {exc.strerror or exc}"
+            raise InputError(message, path=("--out",)) from None
+    return summary
 
 
 def _read_config(config: Path) -> str:
@@ -129,7 +204,9 @@ def _read_config(config: Path) -> str:
         raise InputError(f"cannot read {config}: {exc}", path=("--config",)) from None
 
 
-def _print(summary: ImportSummary, file: Path, config: Path | None) -> None:
+def _print(
+    summary: ImportSummary, file: Path, config: Path | None, *, rows: int | None, out: Path | None
+) -> None:
     """The summary on stdout; a refused file's problems on stderr, then exit 2."""
     problems = [str(problem) for problem in summary.problems]
     rest = summary.unshown_kinds()
@@ -142,17 +219,28 @@ def _print(summary: ImportSummary, file: Path, config: Path | None) -> None:
         typer.echo(
             f"error: {file}: {summary.problem_count:,} invalid line"
             f"{'s' if summary.problem_count != 1 else ''} of {summary.read:,}: nothing was "
-            "stored (--skip-invalid stores the valid lines and lists the others)",
+            f"{'written' if out is not None else 'stored'} (--skip-invalid keeps the valid "
+            "lines and lists the others)",
             err=True,
         )
         raise typer.Exit(2)
     if config is not None and summary.config is not None:
         state = "stored as version" if summary.config.created else "unchanged: version"
         typer.echo(f"configuration {config}: {state} {summary.config.number}")
-    typer.echo(
-        f"{file}: read {summary.read:,} events; stored {summary.stored:,} for "
-        f"{summary.tickets:,} tickets; {summary.clocks:,} clocks evaluated and stored"
-    )
+    if rows is not None:
+        read = f"{rows:,} rows, {summary.read - summary.unreadable:,} events"
+    else:
+        read = f"{summary.read:,} lines"
+    if out is not None:
+        typer.echo(
+            f"{file}: read {read}; wrote {summary.stored:,} for {summary.tickets:,} tickets "
+            f"to {out}"
+        )
+    else:
+        typer.echo(
+            f"{file}: read {read}; stored {summary.stored:,} for {summary.tickets:,} tickets; "
+            f"{summary.clocks:,} clocks evaluated and stored"
+        )
     if summary.duplicates:
         lines = ", ".join(str(line) for line in summary.duplicate_lines)
         more = summary.duplicates - len(summary.duplicate_lines)

@@ -39,7 +39,8 @@ class Timestamps:
         if self.zone is None:
             raise InputError(
                 f"timestamp {text!r} has no UTC offset: give --timezone, the zone it was "
-                "written in (e.g. --timezone Europe/Rome)"
+                "written in (e.g. --timezone Europe/Rome)",
+                path=("--timezone",),
             )
         # Local wall time → UTC with the calendars' DST rules: an ambiguous time (the hour
         # repeated when clocks go back) is its first occurrence; a time in the gap when

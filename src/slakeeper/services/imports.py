@@ -47,6 +47,7 @@ __all__ = [
     "SkipReason",
     "Skipped",
     "SourceItem",
+    "convert_items",
     "import_items",
 ]
 
@@ -89,7 +90,8 @@ class Skipped:
 class ImportSummary:
     """What an import read, stored and skipped (the first SHOWN problems in full)."""
 
-    read: int = 0
+    read: int = 0  # items: events, and source lines that could not be read as one
+    unreadable: int = 0  # of which source problems (a bad CSV row, JSON that does not parse)
     stored: int = 0
     duplicates: int = 0
     duplicate_lines: list[int] = field(default_factory=list)  # the first SHOWN
@@ -184,6 +186,33 @@ def import_items(
     return summary
 
 
+def _check(item: SourceItem, summary: ImportSummary) -> Event | None:
+    """The item's event, validated as ingest does; None (and a problem recorded) if invalid."""
+    if item.problem is not None:
+        summary.unreadable += 1
+        kind = item.problem.split(":", 1)[0]
+        summary.skip(Skipped(item.line, SkipReason.INVALID, item.problem, kind))
+        return None
+    try:
+        return validate_event(item.data)
+    except EventError as exc:
+        kind = str(exc.path[0]) if exc.path else "event"
+        summary.skip(Skipped(item.line, SkipReason.INVALID, str(exc), kind))
+        return None
+
+
+def _classify_repeat(
+    summary: ImportSummary, item: SourceItem, event: Event, prior: Event, where: str
+) -> None:
+    """An id seen before: a duplicate when the payload is the same, else a conflict."""
+    if prior.same_payload(event):
+        detail = f"event id {event.id!r} already stored with the same payload"
+        summary.skip(Skipped(item.line, SkipReason.DUPLICATE, detail, "duplicate"))
+    else:
+        detail = f"id: event id {event.id!r} is known with a different payload ({where})"
+        summary.skip(Skipped(item.line, SkipReason.CONFLICT, detail, "id conflict"))
+
+
 def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
     chunk: list[SourceItem] = []
     for item in items:
@@ -231,24 +260,10 @@ class _Writer:
         return fresh
 
     def _parse(self, item: SourceItem) -> Event | None:
-        if item.problem is not None:
-            kind = item.problem.split(":", 1)[0]
-            self.summary.skip(Skipped(item.line, SkipReason.INVALID, item.problem, kind))
-            return None
-        try:
-            return validate_event(item.data)
-        except EventError as exc:
-            kind = str(exc.path[0]) if exc.path else "event"
-            self.summary.skip(Skipped(item.line, SkipReason.INVALID, str(exc), kind))
-            return None
+        return _check(item, self.summary)
 
     def _repeat(self, item: SourceItem, event: Event, prior: Event, where: str) -> None:
-        if prior.same_payload(event):
-            detail = f"event id {event.id!r} already stored with the same payload"
-            self.summary.skip(Skipped(item.line, SkipReason.DUPLICATE, detail, "duplicate"))
-        else:
-            detail = f"id: event id {event.id!r} is known with a different payload ({where})"
-            self.summary.skip(Skipped(item.line, SkipReason.CONFLICT, detail, "id conflict"))
+        _classify_repeat(self.summary, item, event, prior, where)
 
     def store(self, fresh: list[_Fresh]) -> None:
         """Append the chunk's new events and re-evaluate their tickets (step 3)."""
@@ -297,3 +312,34 @@ class _Writer:
         if unknown:  # read back after the insert: the whole log, the new events included
             logs.update(load_logs(self.connection, unknown))
         return logs
+
+
+def convert_items(
+    items: Iterable[SourceItem], write: Any, *, skip_invalid: bool = False
+) -> ImportSummary:
+    """Validate items as :func:`import_items` does and ``write`` each new event as a JSONL
+    line instead of storing it (a repeated id: written once). Nothing is written when a
+    problem refuses the file (the events wait in memory until the end)."""
+    summary = ImportSummary()
+    seen: dict[str, Event] = {}
+    lines: list[bytes] = []
+    for item in items:
+        summary.read += 1
+        event = _check(item, summary)
+        if event is None:
+            continue
+        prior = seen.get(event.id)
+        if prior is not None:
+            _classify_repeat(summary, item, event, prior, "an earlier line")
+            continue
+        seen[event.id] = event
+        summary._clocks.setdefault(event.ticket, 0)
+        lines.append(orjson.dumps(item.data) + b"\n")
+    if summary.problem_count and not skip_invalid:
+        summary._clocks.clear()
+        return summary
+    for line in lines:
+        write(line)
+    summary.stored = len(lines)
+    summary.committed = True
+    return summary
