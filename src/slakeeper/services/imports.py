@@ -8,10 +8,10 @@
    file twice stores nothing the second time); with another payload, a conflict.
 3. Everything happens in one write transaction, so that a refused file leaves nothing
    behind (nor a configuration version). Each chunk's new events are appended with one
-   statement, and the tickets they touch re-evaluated by the same refresh as ingest
-   (:func:`~slakeeper.services.refresh.refresh_logs`): the stored rows are those ingest
-   would store at the same ``now``. Logs of tickets the recent chunks touched stay parsed
-   in memory, so that a ticket spread over chunks is not read back and parsed again.
+   statement; a ticket is re-evaluated by the same refresh as ingest
+   (:func:`~slakeeper.services.refresh.refresh_logs`) once the chunks have stopped
+   touching it, from its log kept parsed in memory: the stored rows are those ingest
+   would store at the same ``now``, and a ticket spread over chunks is evaluated once.
 4. A problem stops the writing, not the reading, so that every problem is reported; the
    transaction is then rolled back, unless ``skip_invalid``: then the problem lines are
    skipped and the rest is stored.
@@ -53,7 +53,7 @@ __all__ = [
 
 SHOWN = 20  # skipped lines reported in full; the rest are counted
 CHUNK_EVENTS = 20_000  # events per insert statement and per re-evaluation round
-KEEP_CHUNKS = 2  # parsed logs kept for tickets touched in this many latest chunks
+LAG_CHUNKS = 2  # a ticket is evaluated when this many chunks have not touched it
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +179,7 @@ def import_items(
                 writer.store(fresh)
             if summary.problem_count and not skip_invalid:
                 raise _Refused
+            writer.finish()
         summary.committed = True
     except _Refused:
         summary.stored = 0
@@ -225,14 +226,22 @@ def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]
 
 
 class _Writer:
-    """Stores chunks of one import in one transaction; keeps recent tickets' logs parsed."""
+    """Stores chunks of one import in one transaction (steps 2 and 3).
+
+    A ticket is evaluated once its events have stopped coming: when no chunk has touched
+    it for ``LAG_CHUNKS`` chunks, or at the end. Its parsed log waits in memory until then,
+    so that a ticket spread over chunks is neither read back nor evaluated more than once.
+    """
 
     def __init__(self, connection: Connection, now: int, source: str, summary: ImportSummary):
         self.connection = connection
         self.now = now
         self.source = source
         self.summary = summary
-        self.recent: list[dict[str, StoredLog]] = []  # logs per latest chunk, newest last
+        self.pending: dict[str, StoredLog] = {}  # logs with events not yet evaluated
+        self.last_chunk: dict[str, int] = {}  # the chunk that last touched each pending log
+        self.by_chunk: dict[int, list[str]] = {}  # the pending tickets each chunk touched
+        self.chunk = 0
 
     def classify(self, chunk: list[SourceItem]) -> list[_Fresh]:
         """The chunk's new events; problems and duplicates go to the summary (step 2)."""
@@ -240,14 +249,14 @@ class _Writer:
         summary.read += len(chunk)
         parsed: dict[str, tuple[SourceItem, Event]] = {}
         for item in chunk:
-            event = self._parse(item)
+            event = _check(item, summary)
             if event is None:
                 continue
             first = parsed.get(event.id)
             if first is None:
                 parsed[event.id] = (item, event)
             else:
-                self._repeat(item, event, first[1], f"line {first[0].line}")
+                _classify_repeat(summary, item, event, first[1], f"line {first[0].line}")
         stored = queries.stored_bodies(self.connection, list(parsed))
         fresh = []
         for event_id, (item, event) in parsed.items():
@@ -256,62 +265,64 @@ class _Writer:
                 fresh.append(_Fresh(event, orjson.dumps(item.data).decode()))
             else:
                 prior = validate_event(orjson.loads(body))
-                self._repeat(item, event, prior, "the database")
+                _classify_repeat(summary, item, event, prior, "the database")
         return fresh
 
-    def _parse(self, item: SourceItem) -> Event | None:
-        return _check(item, self.summary)
-
-    def _repeat(self, item: SourceItem, event: Event, prior: Event, where: str) -> None:
-        _classify_repeat(self.summary, item, event, prior, where)
-
     def store(self, fresh: list[_Fresh]) -> None:
-        """Append the chunk's new events and re-evaluate their tickets (step 3)."""
+        """Append the chunk's new events; evaluate the tickets no longer touched (step 3)."""
         if not fresh:
             return
-        connection, now = self.connection, self.now
+        self.chunk += 1
+        connection = self.connection
         touched = sorted({item.event.ticket for item in fresh})
-        existing = queries.ticket_states(connection, touched)
-        queries.ensure_tickets(connection, touched)
-        queries.insert_events(
+        new = [ticket for ticket in touched if ticket not in self.pending]
+        existing = queries.ticket_states(connection, new)
+        queries.ensure_tickets(connection, new)
+        queries.append_events(
             connection,
-            [
-                (e.id, e.ticket, e.type.value, e.at, item.body, now, self.source)
-                for item in fresh
-                for e in (item.event,)
-            ],
-        )
-        logs = self._logs(touched, existing, fresh)
-        _, results = refresh_logs(connection, logs, touched, now)
-        self.summary.stored += len(fresh)
-        self.summary._clocks.update(
-            (ticket, 0 if result is None else len(result.cycles))
-            for ticket, result in results.items()
-        )
-        self.recent = [*self.recent[-(KEEP_CHUNKS - 1) :], logs] if KEEP_CHUNKS > 1 else []
-
-    def _logs(
-        self, touched: list[str], existing: dict[str, Any], fresh: list[_Fresh]
-    ) -> dict[str, StoredLog]:
-        """The whole stored log of each touched ticket, as load_logs would read it."""
-        logs: dict[str, StoredLog] = {}
-        unknown = []
+            [(item.event.id, item.event.ticket, item.event.type.value, item.event.at,
+              item.body, self.now, self.source) for item in fresh],
+        )  # fmt: skip
+        self._extend(new, existing, fresh)
         for ticket in touched:
-            kept = next((chunk[ticket] for chunk in reversed(self.recent) if ticket in chunk), None)
-            if kept is not None:
-                logs[ticket] = kept
-            elif ticket in existing:  # stored before this import, or by a chunk now forgotten
+            self.last_chunk[ticket] = self.chunk
+        self.by_chunk[self.chunk] = touched
+        self.summary.stored += len(fresh)
+        aged = self.by_chunk.pop(self.chunk - LAG_CHUNKS, [])
+        self._evaluate([ticket for ticket in aged if self.last_chunk.get(ticket) == self.chunk
+                        - LAG_CHUNKS])  # fmt: skip
+
+    def finish(self) -> None:
+        """Evaluate every ticket still waiting."""
+        self._evaluate(sorted(self.pending))
+
+    def _extend(self, new: list[str], existing: dict[str, Any], fresh: list[_Fresh]) -> None:
+        """Add the chunk's events to the pending logs, as load_logs would read them."""
+        unknown = []
+        for ticket in new:
+            if ticket in existing:  # stored before this import, or evaluated already
                 unknown.append(ticket)
             else:
-                logs[ticket] = StoredLog(ticket, [], None, "")
+                self.pending[ticket] = StoredLog(ticket, [], None, "")
         for item in fresh:
-            log = logs.get(item.event.ticket)
+            log = self.pending.get(item.event.ticket)
             if log is not None:
                 log.events.append(item.event)
                 log.received.append(self.now)
         if unknown:  # read back after the insert: the whole log, the new events included
-            logs.update(load_logs(self.connection, unknown))
-        return logs
+            self.pending.update(load_logs(self.connection, unknown))
+
+    def _evaluate(self, tickets: list[str]) -> None:
+        if not tickets:
+            return
+        logs = {ticket: self.pending.pop(ticket) for ticket in tickets}
+        for ticket in tickets:
+            del self.last_chunk[ticket]
+        _, results = refresh_logs(self.connection, logs, tickets, self.now)
+        self.summary._clocks.update(
+            (ticket, 0 if result is None else len(result.cycles))
+            for ticket, result in results.items()
+        )
 
 
 def convert_items(

@@ -27,10 +27,13 @@ from slakeeper.store.tickets import NO_DUE
 
 __all__ = [
     "StoredLog",
+    "assign_versions",
     "evaluate_log",
     "load_logs",
     "refresh_logs",
     "refresh_tickets",
+    "ticket_rows",
+    "write_rows",
 ]
 
 
@@ -107,15 +110,37 @@ def refresh_logs(
     alerted: bool = False,
 ) -> tuple[dict[str, StoredLog], dict[str, TicketResult | None]]:
     """:func:`refresh_tickets` on logs already loaded; the logs and the results."""
-    if version is not None:
-        for log in logs.values():
-            log.config_version = version
-    elif any(log.config_version is None and log.has_created for log in logs.values()):
-        newest = current_number(connection)
-        for log in logs.values():
-            if log.config_version is None and log.has_created:
-                log.config_version = newest
+    if version is None and any(
+        log.config_version is None and log.has_created for log in logs.values()
+    ):
+        version_for_new = current_number(connection)
+        assign_versions(logs, version_for_new, moved=False)
+    elif version is not None:
+        assign_versions(logs, version, moved=True)
     configs = configurations_of(connection, {log.config_version for log in logs.values()})
+    results, updates, clocks = ticket_rows(logs, tickets, configs, now, alerted=alerted)
+    write_rows(connection, tickets, updates, clocks)
+    return logs, results
+
+
+def assign_versions(logs: dict[str, StoredLog], version: int | None, *, moved: bool) -> None:
+    """Give tickets their configuration version: ``version`` to all of them when ``moved``
+    (recompute), else to each whose ``created`` is stored and that has none yet."""
+    for log in logs.values():
+        if moved or (log.config_version is None and log.has_created):
+            log.config_version = version
+
+
+def ticket_rows(
+    logs: dict[str, StoredLog],
+    tickets: Sequence[str],
+    configs: dict[int | None, Configuration],
+    now: int,
+    *,
+    alerted: bool = False,
+) -> tuple[dict[str, TicketResult | None], list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """Evaluate the logs of ``tickets``: the results, the ticket rows and the clock rows to
+    write (no database: bulk import runs this in worker processes)."""
     results: dict[str, TicketResult | None] = {}
     updates: list[dict[str, Any]] = []
     clocks: list[tuple[Any, ...]] = []
@@ -134,16 +159,16 @@ def refresh_logs(
         updates.append(values)
         if result is not None:
             clocks.extend(_clock_values(ticket, result, now))
-    _write(connection, tickets, updates, clocks)
-    return logs, results
+    return results, updates, clocks
 
 
-def _write(
+def write_rows(
     connection: Connection,
     tickets: Sequence[str],
     updates: list[dict[str, Any]],
     clocks: list[tuple[Any, ...]],
 ) -> None:
+    """Rewrite the rows of ``tickets`` and replace their clocks (from :func:`ticket_rows`)."""
     queries.update_tickets(
         connection,
         ((*(values[column] for column in TICKET_COLUMNS), values["b_id"]) for values in updates),
