@@ -74,9 +74,9 @@ def _import_file(database: Database, path: Path, now: str, **options: Any) -> An
         return import_items(database, read_events(stream), now=to_us(parse_instant(now)), **options)
 
 
-@pytest.mark.parametrize("chunk", [7, 100_000])
+@pytest.mark.parametrize(("chunk", "workers"), [(7, 0), (60, 1), (100_000, 0)])
 def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
-    service: Service, second_database: Database, tmp_path: Path, chunk: int
+    service: Service, second_database: Database, tmp_path: Path, chunk: int, workers: int
 ) -> None:
     events = _simulated(tmp_path)
     lines = events.read_bytes().splitlines()
@@ -87,7 +87,12 @@ def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
         batch = [orjson.loads(line) for line in lines[start : start + 50]]
         assert service.post_events(batch).status_code == 200
     summary = _import_file(
-        second_database, events, NOW, config_text=SIM_CONFIG.read_text(), chunk_events=chunk
+        second_database,
+        events,
+        NOW,
+        config_text=SIM_CONFIG.read_text(),
+        chunk_events=chunk,
+        workers=workers,
     )
     assert summary.committed and summary.stored == len(lines)
     for sql in (TICKET_SQL, CLOCK_SQL, EVENT_SQL):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["import_app"]
 
+LARGE_FILE = 8 << 20  # bytes from which tickets are evaluated in worker processes
+
 import_app = typer.Typer(
     help="Import history (events, ticket rows, event logs) into the database.",
     no_args_is_help=True,
@@ -165,20 +167,25 @@ def _run(
             if out is not None:
                 summary = _convert(items, out, skip_invalid)
             else:
-                summary = _store(items, config_text, skip_invalid)
+                summary = _store(items, config_text, skip_invalid, large=size > LARGE_FILE)
     _print(summary, file, config, rows=rows() if rows is not None else None, out=out)
 
 
-def _store(items: Iterator[SourceItem], config_text: str | None, skip: bool) -> ImportSummary:
+def _store(
+    items: Iterator[SourceItem], config_text: str | None, skip: bool, *, large: bool
+) -> ImportSummary:
     from slakeeper.commands.service import _actor, _database, _now
+    from slakeeper.services.bulk_evaluation import default_workers
     from slakeeper.services.imports import import_items
     from slakeeper.store.migrate import upgrade
 
     _, database = _database()
     upgrade(database)
+    workers = default_workers() if large else 0  # starting workers costs more than a small file
     try:
         return import_items(database, items, now=_now(), skip_invalid=skip,
-                            config_text=config_text, author=_actor())  # fmt: skip
+                            config_text=config_text, author=_actor(),
+                            workers=workers)  # fmt: skip
     finally:
         database.dispose()
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -33,11 +34,12 @@ import orjson
 from sqlalchemy import Connection
 
 from slakeeper.core.errors import EventError
-from slakeeper.core.events import Event
-from slakeeper.services.configs import StoredConfig, store_config
+from slakeeper.core.events import Event, parse_event
+from slakeeper.services.bulk_evaluation import Batch, Evaluator, Rows, evaluate_batch
+from slakeeper.services.configs import StoredConfig, configurations_of, current_number, store_config
 from slakeeper.services.evaluations import collection_paused
 from slakeeper.services.ingest import validate_event
-from slakeeper.services.refresh import StoredLog, load_logs, refresh_logs
+from slakeeper.services.refresh import StoredLog, write_rows
 from slakeeper.store import queries
 from slakeeper.store.session import Database
 
@@ -159,19 +161,22 @@ def import_items(
     author: str = "import",
     source: str = "import",
     chunk_events: int = CHUNK_EVENTS,
+    workers: int = 0,
 ) -> ImportSummary:
     """Validate, store and evaluate events from a file (see the module docstring).
 
     ``config_text``: a configuration stored first as a new version when it differs (as
-    ``serve --config`` does), in the same transaction. Returns the summary; its
-    ``committed`` is False when problems refused the whole file.
+    ``serve --config`` does), in the same transaction. ``workers``: processes that
+    evaluate tickets while this one stores (0: all in this process). Returns the summary;
+    its ``committed`` is False when problems refused the whole file.
     """
     summary = ImportSummary()
+    evaluator = Evaluator(workers)
     try:
-        with database.write() as connection, collection_paused():
+        with database.write() as connection, collection_paused(), _large_cache(connection):
             if config_text is not None:
                 summary.config = store_config(connection, text=config_text, author=author, now=now)
-            writer = _Writer(connection, now, source, summary)
+            writer = _Writer(connection, now, source, summary, evaluator)
             for chunk in _chunks(items, chunk_events):
                 fresh = writer.classify(chunk)
                 if summary.problem_count and not skip_invalid:
@@ -184,7 +189,27 @@ def import_items(
     except _Refused:
         summary.stored = 0
         summary._clocks.clear()
+    finally:
+        evaluator.close()
     return summary
+
+
+@contextmanager
+def _large_cache(connection: Connection) -> Iterator[None]:
+    """SQLite: a page cache of up to 256 MB for the import's connection (then as before).
+
+    Events are appended to three indexes, the id index in no particular order; with the
+    default 2 MB cache a large import spends its time reading index pages back.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 def _check(item: SourceItem, summary: ImportSummary) -> Event | None:
@@ -233,12 +258,24 @@ class _Writer:
     so that a ticket spread over chunks is neither read back nor evaluated more than once.
     """
 
-    def __init__(self, connection: Connection, now: int, source: str, summary: ImportSummary):
+    def __init__(
+        self,
+        connection: Connection,
+        now: int,
+        source: str,
+        summary: ImportSummary,
+        evaluator: Evaluator,
+    ) -> None:
         self.connection = connection
         self.now = now
         self.source = source
         self.summary = summary
+        self.evaluator = evaluator
+        # The version a ticket takes when its `created` is stored (refresh's rule).
+        self.newest = current_number(connection)
+        self.texts: dict[int, str] = {}  # configuration versions' texts, for workers
         self.pending: dict[str, StoredLog] = {}  # logs with events not yet evaluated
+        self.bodies: dict[str, list[str]] = {}  # the same logs as stored bodies
         self.last_chunk: dict[str, int] = {}  # the chunk that last touched each pending log
         self.by_chunk: dict[int, list[str]] = {}  # the pending tickets each chunk touched
         self.chunk = 0
@@ -260,11 +297,14 @@ class _Writer:
         stored = queries.stored_bodies(self.connection, list(parsed))
         fresh = []
         for event_id, (item, event) in parsed.items():
-            body = stored.get(event_id)
-            if body is None:
-                fresh.append(_Fresh(event, orjson.dumps(item.data).decode()))
+            body = orjson.dumps(item.data).decode()
+            known = stored.get(event_id)
+            if known is None:
+                fresh.append(_Fresh(event, body))
+            elif known == body:  # stored as it is written here: a duplicate, nothing to parse
+                _classify_repeat(summary, item, event, event, "the database")
             else:
-                prior = validate_event(orjson.loads(body))
+                prior = validate_event(orjson.loads(known))
                 _classify_repeat(summary, item, event, prior, "the database")
         return fresh
 
@@ -293,36 +333,71 @@ class _Writer:
                         - LAG_CHUNKS])  # fmt: skip
 
     def finish(self) -> None:
-        """Evaluate every ticket still waiting."""
+        """Evaluate every ticket still waiting, and write every result."""
         self._evaluate(sorted(self.pending))
+        self._write(self.evaluator.ready(keep=0))
 
     def _extend(self, new: list[str], existing: dict[str, Any], fresh: list[_Fresh]) -> None:
         """Add the chunk's events to the pending logs, as load_logs would read them."""
-        unknown = []
+        unknown: set[str] = set()
         for ticket in new:
             if ticket in existing:  # stored before this import, or evaluated already
-                unknown.append(ticket)
+                unknown.add(ticket)
             else:
                 self.pending[ticket] = StoredLog(ticket, [], None, "")
+                self.bodies[ticket] = []
         for item in fresh:
-            log = self.pending.get(item.event.ticket)
-            if log is not None:
+            ticket = item.event.ticket
+            log = self.pending.get(ticket)
+            if log is not None and ticket not in unknown:
                 log.events.append(item.event)
                 log.received.append(self.now)
+                self.bodies[ticket].append(item.body)
         if unknown:  # read back after the insert: the whole log, the new events included
-            self.pending.update(load_logs(self.connection, unknown))
+            self._load(sorted(unknown))
+
+    def _load(self, tickets: list[str]) -> None:
+        """Read stored logs (load_logs' reading, keeping the bodies too)."""
+        states = queries.ticket_states(self.connection, tickets)
+        for ticket, body, received in queries.event_bodies(self.connection, tickets):
+            log = self.pending.get(ticket)
+            if log is None:
+                version, alerted = states.get(ticket, (None, ""))
+                log = self.pending[ticket] = StoredLog(ticket, [], version, alerted)
+                self.bodies[ticket] = []
+            log.events.append(parse_event(orjson.loads(body)))
+            log.received.append(received)
+            self.bodies[ticket].append(body)
 
     def _evaluate(self, tickets: list[str]) -> None:
+        """Evaluate ``tickets`` (here or in a worker); write the results that are ready."""
         if not tickets:
             return
         logs = {ticket: self.pending.pop(ticket) for ticket in tickets}
+        bodies = {ticket: self.bodies.pop(ticket) for ticket in tickets}
         for ticket in tickets:
             del self.last_chunk[ticket]
-        _, results = refresh_logs(self.connection, logs, tickets, self.now)
-        self.summary._clocks.update(
-            (ticket, 0 if result is None else len(result.cycles))
-            for ticket, result in results.items()
-        )
+        versions = {log.config_version for log in logs.values()} | {self.newest}
+        if self.evaluator.workers:
+            logged = [(t, log.config_version, log.alerted, bodies[t], log.received)
+                      for t, log in logs.items()]  # fmt: skip
+            texts = {n: self._text(n) for n in versions if n is not None}
+            self.evaluator.submit(Batch(tickets, logged, self.newest, texts, self.now))
+        else:
+            configs = configurations_of(self.connection, versions)
+            rows = evaluate_batch(logs, tickets, self.newest, configs, self.now)
+            self.evaluator.submit_local(tickets, rows)
+        self._write(self.evaluator.ready(keep=self.evaluator.workers))
+
+    def _text(self, number: int) -> str:
+        if number not in self.texts:
+            self.texts[number] = queries.config_text(self.connection, number)
+        return self.texts[number]
+
+    def _write(self, ready: list[tuple[list[str], Rows]]) -> None:
+        for tickets, (updates, clocks, counts) in ready:
+            write_rows(self.connection, tickets, updates, clocks)
+            self.summary._clocks.update(counts)
 
 
 def convert_items(
