@@ -227,3 +227,16 @@ def test_thresholds_crossed_before_the_import_are_historic_and_never_delivered(
     assert {"warning", "escalation", "breach"} <= kinds
     assert all(historic for _, historic in alerts)
     assert report.deliveries == 0 and count(database, "deliveries") == 0
+
+
+def test_the_command_with_workers_stores_what_it_stores_without(
+    database_url: str, database: Database, second_database: Database, tmp_path: Path
+) -> None:
+    events = _simulated(tmp_path)
+    with_workers = run_cli("import", "events", str(events), "--config", str(SIM_CONFIG),
+                           "--workers", "1", db_url=database_url, now=NOW)  # fmt: skip
+    assert with_workers.returncode == 0, with_workers.stderr
+    summary = _import_file(second_database, events, NOW, config_text=SIM_CONFIG.read_text())
+    assert summary.committed and f"stored {summary.stored:,} for" in with_workers.stdout
+    for sql in (TICKET_SQL, CLOCK_SQL):
+        assert table_rows(database, sql) == table_rows(second_database, sql), sql

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["import_app"]
 
-LARGE_FILE = 8 << 20  # bytes from which tickets are evaluated in worker processes
-
 import_app = typer.Typer(
     help="Import history (events, ticket rows, event logs) into the database.",
     no_args_is_help=True,
@@ -51,6 +49,16 @@ SkipOption = Annotated[
         "an invalid line refuses the whole file).",
     ),
 ]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=0,
+        max=16,
+        help="Processes that evaluate tickets while the import stores (default 0: none; "
+        "they pay only where cores are idle).",
+    ),
+]
 ProgressOption = Annotated[
     bool | None,
     typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
@@ -72,6 +80,7 @@ def import_events(
     config: ConfigOption = None,
     timezone: TimezoneOption = None,
     skip_invalid: SkipOption = False,
+    workers: WorkersOption = 0,
     progress: ProgressOption = None,
 ) -> None:
     """Import events (DESIGN.md section 5) from a JSONL file; evaluate and store clocks."""
@@ -82,7 +91,8 @@ def import_events(
     def source(stream: BinaryIO, advance: Advance) -> tuple[Iterator[SourceItem], None]:
         return read_events(stream, timestamps=timestamps, advance=advance), None
 
-    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=None)
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress,
+         workers=workers, out=None)  # fmt: skip
 
 
 @import_app.command("eventlog")
@@ -92,6 +102,7 @@ def import_eventlog(
     config: ConfigOption = None,
     timezone: TimezoneOption = None,
     skip_invalid: SkipOption = False,
+    workers: WorkersOption = 0,
     progress: ProgressOption = None,
     out: OutOption = None,
 ) -> None:
@@ -107,7 +118,8 @@ def import_eventlog(
         rows, items = read_eventlog(stream, rules, timestamps, source=str(file), advance=advance)
         return items, lambda: rows.count
 
-    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=out)
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress,
+         workers=workers, out=out)  # fmt: skip
 
 
 @import_app.command("tickets")
@@ -117,6 +129,7 @@ def import_tickets(
     config: ConfigOption = None,
     timezone: TimezoneOption = None,
     skip_invalid: SkipOption = False,
+    workers: WorkersOption = 0,
     progress: ProgressOption = None,
     out: OutOption = None,
 ) -> None:
@@ -132,7 +145,8 @@ def import_tickets(
         rows, items = read_tickets(stream, rules, timestamps, source=str(file), advance=advance)
         return items, lambda: rows.count
 
-    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress, out=out)
+    _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress,
+         workers=workers, out=out)  # fmt: skip
 
 
 def _timestamps(timezone: str | None, pattern: str | None) -> Any:
@@ -152,6 +166,7 @@ def _run(
     config: Path | None,
     skip_invalid: bool,
     progress: bool | None,
+    workers: int,
     out: Path | None,
 ) -> None:
     """Import (or with ``out``, convert) the events ``source`` reads from ``file``."""
@@ -167,21 +182,19 @@ def _run(
             if out is not None:
                 summary = _convert(items, out, skip_invalid)
             else:
-                summary = _store(items, config_text, skip_invalid, large=size > LARGE_FILE)
+                summary = _store(items, config_text, skip_invalid, workers)
     _print(summary, file, config, rows=rows() if rows is not None else None, out=out)
 
 
 def _store(
-    items: Iterator[SourceItem], config_text: str | None, skip: bool, *, large: bool
+    items: Iterator[SourceItem], config_text: str | None, skip: bool, workers: int
 ) -> ImportSummary:
     from slakeeper.commands.service import _actor, _database, _now
-    from slakeeper.services.bulk_evaluation import default_workers
     from slakeeper.services.imports import import_items
     from slakeeper.store.migrate import upgrade
 
     _, database = _database()
     upgrade(database)
-    workers = default_workers() if large else 0  # starting workers costs more than a small file
     try:
         return import_items(database, items, now=_now(), skip_invalid=skip,
                             config_text=config_text, author=_actor(),

@@ -1,12 +1,14 @@
 """Evaluating imported tickets beside the import: in worker processes, results in order.
 
-A bulk import spends about as long evaluating tickets as storing events. With workers,
+A bulk import spends about a third of its time evaluating tickets. With workers,
 the importer hands each batch of tickets (their logs as stored JSON bodies) to a worker
 process and goes on reading and storing the next chunk; the worker parses the bodies,
 evaluates them with the same refresh code as ingest
 (:func:`~slakeeper.services.refresh.ticket_rows`) and sends back the rows to write, which
 the importer writes in the order it submitted the batches (a ticket evaluated twice gets
-its later rows last). Without workers the same function runs in the importer's process.
+its later rows last). Without workers (the default) the same function runs in the
+importer's process. Workers parse every event a second time and pickle the rows back: they
+cost CPU, and pay only where a core would otherwise be idle (bench/README.md).
 
 Workers are started with ``spawn``: a forked child would share the importer's database
 connections.
@@ -15,7 +17,6 @@ connections.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,19 +29,9 @@ from slakeeper.core.events import parse_event
 from slakeeper.services.configs import EMPTY, parse_version
 from slakeeper.services.refresh import StoredLog, assign_versions, ticket_rows
 
-__all__ = ["Batch", "Evaluator", "Rows", "default_workers", "evaluate_batch"]
+__all__ = ["Batch", "Evaluator", "Rows", "evaluate_batch"]
 
-MAX_WORKERS = 3
 Rows = tuple[list[dict[str, Any]], list[tuple[Any, ...]], dict[str, int]]  # tickets, clocks, counts
-
-
-def default_workers() -> int:
-    """Worker processes for a large import: the usable CPUs but one (the importer's)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(0, min(MAX_WORKERS, cpus - 1))
 
 
 @dataclass(frozen=True)
