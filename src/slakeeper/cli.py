@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from slakeeper.commands.history import recommend_command, whatif_command
+from slakeeper.commands.imports import import_app
 from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, monitor, serve, token_app, user_app
 from slakeeper.core.errors import InputError, SlaError
@@ -87,7 +88,12 @@ def reports_errors(command: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-for _group, _name in ((db_app, "db"), (token_app, "token"), (user_app, "user")):
+for _group, _name in (
+    (db_app, "db"),
+    (token_app, "token"),
+    (user_app, "user"),
+    (import_app, "import"),
+):
     for _command in _group.registered_commands:
         _command.callback = reports_errors(_command.callback)  # type: ignore[arg-type]
     app.add_typer(_group, name=_name)

@@ -31,6 +31,7 @@ __all__ = [
     "current_number",
     "get_version",
     "list_versions",
+    "parse_version",
     "store_config",
     "validate_config",
 ]
@@ -139,8 +140,12 @@ def configurations_of(
         key = (number, digests[number])
         parsed = _PARSED.get(key)
         if parsed is None:
-            text = queries.config_text(connection, number)
-            configuration, _ = validate_config(text, f"config version {number}")
-            parsed = _PARSED[key] = replace(configuration, version=str(number))
+            parsed = _PARSED[key] = parse_version(number, queries.config_text(connection, number))
         found[number] = parsed
     return found
+
+
+def parse_version(number: int, text: str) -> Configuration:
+    """The configuration of stored version ``number`` from its text."""
+    configuration, _ = validate_config(text, f"config version {number}")
+    return replace(configuration, version=str(number))

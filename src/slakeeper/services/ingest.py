@@ -34,6 +34,7 @@ __all__ = [
     "parse_body",
     "parse_events",
     "store_bodies",
+    "validate_event",
 ]
 
 MAX_ID = 200  # characters in an event or ticket id
@@ -66,12 +67,9 @@ def parse_events(payload: Any) -> tuple[list[_Incoming], int]:
     for index, item in enumerate(items):
         prefix: tuple[int, ...] = () if single else (index,)
         try:
-            event = parse_event(item)
+            event = validate_event(item)
         except EventError as exc:
             raise exc.under(*prefix) from None
-        for key, value in (("id", event.id), ("ticket", event.ticket)):
-            if len(value) > MAX_ID:
-                raise EventError(f"longer than {MAX_ID} characters", path=(*prefix, key))
         first = incoming.get(event.id)
         if first is not None:
             if not first.event.same_payload(event):
@@ -85,6 +83,15 @@ def parse_events(payload: Any) -> tuple[list[_Incoming], int]:
         body = orjson.dumps(item).decode()
         incoming[event.id] = _Incoming(event, body, index)
     return list(incoming.values()), repeats
+
+
+def validate_event(item: Any, line: int | None = None) -> Event:
+    """One event checked as ingest checks it (the event format, id lengths)."""
+    event = parse_event(item, line)
+    for key, value in (("id", event.id), ("ticket", event.ticket)):
+        if len(value) > MAX_ID:
+            raise EventError(f"longer than {MAX_ID} characters", path=(key,))
+    return event
 
 
 def ingest_events(

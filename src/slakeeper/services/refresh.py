@@ -28,11 +28,14 @@ from slakeeper.store.tickets import NO_DUE
 
 __all__ = [
     "StoredLog",
+    "assign_versions",
     "evaluate_log",
     "load_logs",
     "refresh_logs",
     "refresh_tickets",
+    "ticket_rows",
     "ticket_tier",
+    "write_rows",
 ]
 
 
@@ -120,15 +123,38 @@ def refresh_logs(
     monitors sleeping toward a later one wake (PostgreSQL; the monitor's own writes only
     move next actions on, and do not).
     """
-    if version is not None:
-        for log in logs.values():
-            log.config_version = version
-    elif any(log.config_version is None and log.has_created for log in logs.values()):
-        newest = current_number(connection)
-        for log in logs.values():
-            if log.config_version is None and log.has_created:
-                log.config_version = newest
+    if version is None and any(
+        log.config_version is None and log.has_created for log in logs.values()
+    ):
+        assign_versions(logs, current_number(connection), moved=False)
+    elif version is not None:
+        assign_versions(logs, version, moved=True)
     configs = configurations_of(connection, {log.config_version for log in logs.values()})
+    results, updates, clocks = ticket_rows(logs, tickets, configs, now, alerted=alerted)
+    write_rows(connection, tickets, updates, clocks)
+    if wake:
+        _wake_monitors(connection, logs, updates)
+    return logs, results
+
+
+def assign_versions(logs: dict[str, StoredLog], version: int | None, *, moved: bool) -> None:
+    """Give tickets their configuration version: ``version`` to all of them when ``moved``
+    (recompute), else to each whose ``created`` is stored and that has none yet."""
+    for log in logs.values():
+        if moved or (log.config_version is None and log.has_created):
+            log.config_version = version
+
+
+def ticket_rows(
+    logs: dict[str, StoredLog],
+    tickets: Sequence[str],
+    configs: dict[int | None, Configuration],
+    now: int,
+    *,
+    alerted: bool = False,
+) -> tuple[dict[str, TicketResult | None], list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """Evaluate the logs of ``tickets``: the results, the ticket rows and the clock rows to
+    write (no database: bulk import runs this in worker processes)."""
     results: dict[str, TicketResult | None] = {}
     updates: list[dict[str, Any]] = []
     clocks: list[tuple[Any, ...]] = []
@@ -149,10 +175,7 @@ def refresh_logs(
         if result is not None:
             assert facts is not None
             clocks.extend(_clock_values(ticket, result, facts, now))
-    _write(connection, tickets, updates, clocks)
-    if wake:
-        _wake_monitors(connection, logs, updates)
-    return logs, results
+    return results, updates, clocks
 
 
 def _wake_monitors(
@@ -170,12 +193,13 @@ def _wake_monitors(
         wakeups.announce(connection, min(nearer))
 
 
-def _write(
+def write_rows(
     connection: Connection,
     tickets: Sequence[str],
     updates: list[dict[str, Any]],
     clocks: list[tuple[Any, ...]],
 ) -> None:
+    """Rewrite the rows of ``tickets`` and replace their clocks (from :func:`ticket_rows`)."""
     queries.update_tickets(
         connection,
         ((*(values[column] for column in TICKET_COLUMNS), values["b_id"]) for values in updates),
