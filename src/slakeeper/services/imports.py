@@ -362,8 +362,10 @@ class _Writer:
         for ticket, body, received in queries.event_bodies(self.connection, tickets):
             log = self.pending.get(ticket)
             if log is None:
-                version, alerted = states.get(ticket, (None, ""))
-                log = self.pending[ticket] = StoredLog(ticket, [], version, alerted)
+                version, alerted, next_action = states.get(ticket, (None, "", None))
+                log = self.pending[ticket] = StoredLog(
+                    ticket, [], version, alerted, next_action_at=next_action
+                )
                 self.bodies[ticket] = []
             log.events.append(parse_event(orjson.loads(body)))
             log.received.append(received)
