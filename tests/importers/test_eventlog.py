@@ -244,5 +244,13 @@ def test_the_italian_helpdesk_log_imports_with_the_clocks_of_an_offline_evaluati
             database, "SELECT metric, status, count(*) FROM clocks GROUP BY metric, status"))
     )  # fmt: skip
     assert got == expected and sum(got.values()) == 2 * 4580
+    report = ("report", "compliance", "--by", "severity,metric", "--format", "csv")
+    from_database = run_cli(*report, db_url=database_url, now=NOW)
+    events = tmp_path / "events.jsonl"
+    from_file = run_cli(*report, "--events", str(events), "--config", str(ITALIAN_CONFIG),
+                        "--now", NOW, db_url=database_url)  # fmt: skip
+    assert from_database.returncode == from_file.returncode == 0, from_database.stderr
+    assert from_database.stdout == from_file.stdout
+    assert from_database.stdout.startswith("severity,metric,met,breached,")
     again = run_cli(*args, db_url=database_url, now=NOW)
     assert again.returncode == 0 and "stored 0 for 0 tickets" in again.stdout

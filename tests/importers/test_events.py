@@ -240,3 +240,14 @@ def test_the_command_with_workers_stores_what_it_stores_without(
     assert summary.committed and f"stored {summary.stored:,} for" in with_workers.stdout
     for sql in (TICKET_SQL, CLOCK_SQL):
         assert table_rows(database, sql) == table_rows(second_database, sql), sql
+
+
+def test_progress_shows_a_bar_on_stderr_when_asked_and_nothing_otherwise(
+    database_url: str, tmp_path: Path
+) -> None:
+    events = _simulated(tmp_path)
+    shown = run_cli("import", "events", str(events), "--progress", db_url=database_url, now=NOW)
+    assert shown.returncode == 0, shown.stderr
+    assert "importing sim.jsonl" in shown.stderr
+    quiet = run_cli("import", "events", str(events), db_url=database_url, now=NOW)
+    assert quiet.returncode == 0 and quiet.stderr == ""

@@ -8,10 +8,12 @@
    file twice stores nothing the second time); with another payload, a conflict.
 3. Everything happens in one write transaction, so that a refused file leaves nothing
    behind (nor a configuration version). Each chunk's new events are appended with one
-   statement; a ticket is re-evaluated by the same refresh as ingest
-   (:func:`~slakeeper.services.refresh.refresh_logs`) once the chunks have stopped
-   touching it, from its log kept parsed in memory: the stored rows are those ingest
-   would store at the same ``now``, and a ticket spread over chunks is evaluated once.
+   statement; a ticket is re-evaluated by the same code as ingest's refresh
+   (:func:`~slakeeper.services.refresh.ticket_rows`, ``write_rows``) once the chunks have
+   stopped touching it, from its log kept in memory, here or in worker processes
+   (:mod:`slakeeper.services.bulk_evaluation`): the stored rows are those ingest would
+   store at the same ``now``, and a ticket spread over chunks is evaluated once. Sleeping
+   monitors are woken once, at the end, for the earliest next action.
 4. A problem stops the writing, not the reading, so that every problem is reported; the
    transaction is then rolled back, unless ``skip_invalid``: then the problem lines are
    skipped and the rest is stored.
@@ -40,7 +42,7 @@ from slakeeper.services.configs import StoredConfig, configurations_of, current_
 from slakeeper.services.evaluations import collection_paused
 from slakeeper.services.ingest import validate_event
 from slakeeper.services.refresh import StoredLog, write_rows
-from slakeeper.store import queries
+from slakeeper.store import queries, wakeups
 from slakeeper.store.session import Database
 
 __all__ = [
@@ -276,6 +278,8 @@ class _Writer:
         self.texts: dict[int, str] = {}  # configuration versions' texts, for workers
         self.pending: dict[str, StoredLog] = {}  # logs with events not yet evaluated
         self.bodies: dict[str, list[str]] = {}  # the same logs as stored bodies
+        self.stored_next: dict[str, int | None] = {}  # next actions before evaluation
+        self.nearest: int | None = None  # the earliest next action brought earlier
         self.last_chunk: dict[str, int] = {}  # the chunk that last touched each pending log
         self.by_chunk: dict[int, list[str]] = {}  # the pending tickets each chunk touched
         self.chunk = 0
@@ -336,6 +340,8 @@ class _Writer:
         """Evaluate every ticket still waiting, and write every result."""
         self._evaluate(sorted(self.pending))
         self._write(self.evaluator.ready(keep=0))
+        if self.nearest is not None:  # monitors sleeping toward a later action wake
+            wakeups.announce(self.connection, self.nearest)
 
     def _extend(self, new: list[str], existing: dict[str, Any], fresh: list[_Fresh]) -> None:
         """Add the chunk's events to the pending logs, as load_logs would read them."""
@@ -379,6 +385,7 @@ class _Writer:
         bodies = {ticket: self.bodies.pop(ticket) for ticket in tickets}
         for ticket in tickets:
             del self.last_chunk[ticket]
+            self.stored_next[ticket] = logs[ticket].next_action_at
         versions = {log.config_version for log in logs.values()} | {self.newest}
         if self.evaluator.workers:
             logged = [(t, log.config_version, log.alerted, bodies[t], log.received)
@@ -400,6 +407,10 @@ class _Writer:
         for tickets, (updates, clocks, counts) in ready:
             write_rows(self.connection, tickets, updates, clocks)
             self.summary._clocks.update(counts)
+            for values in updates:  # as ingest's refresh does, with one notice at the end
+                due, before = values["next_action_at"], self.stored_next.pop(values["b_id"])
+                if due is not None and (before is None or due < before):
+                    self.nearest = due if self.nearest is None else min(self.nearest, due)
 
 
 def convert_items(
