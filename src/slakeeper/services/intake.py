@@ -115,12 +115,9 @@ def _value(event: Event, name: str) -> Any:
 
 
 def _text(event: Event, body: str) -> str:
-    """Subject, then the description: a top-level ``description`` or ``custom.description``."""
-    subject = str(event.fields.get("subject") or "")
-    raw = orjson.loads(body)
-    custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
-    description = raw.get("description") or custom.get("description") or ""
-    return f"{subject} \n {description}" if description else subject
+    from slakeeper.services.triage import ticket_text
+
+    return ticket_text(event.fields.get("subject"), orjson.loads(body))
 
 
 def _categorical(event: Event) -> dict[str, Any]:

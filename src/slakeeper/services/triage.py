@@ -15,7 +15,7 @@ from typing import Any
 
 from slakeeper.core.errors import InputError
 
-__all__ = ["FROM_DB_LABELS", "Suggestion", "Triage", "stored_tickets"]
+__all__ = ["FROM_DB_LABELS", "Suggestion", "Triage", "stored_tickets", "ticket_text"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,17 @@ class Triage:
 FROM_DB_LABELS = ("severity", "team", "product")
 
 
+def ticket_text(subject: object, body: dict[str, Any]) -> str:
+    """What triage reads of a ``created`` event: its subject, then its description (a
+    top-level ``description`` or ``custom.description``; not a ticket field), as training
+    joins its text columns."""
+    from slakeeper.triage.cleaning import join_text
+
+    custom = body.get("custom") if isinstance(body.get("custom"), dict) else {}
+    description = body.get("description") or custom.get("description") or ""
+    return join_text([str(subject or ""), str(description)])
+
+
 def stored_tickets(database: Any, label: str, fields: Sequence[str] = ()) -> Any:
     """The store's solved tickets as training data (``triage train|evaluate --from-db``).
 
@@ -110,7 +121,6 @@ def stored_tickets(database: Any, label: str, fields: Sequence[str] = ()) -> Any
     from slakeeper.core.events import EventType, parse_event
     from slakeeper.core.policies import Status
     from slakeeper.store import queries
-    from slakeeper.triage.cleaning import join_text
     from slakeeper.triage.data import Tickets
 
     if label not in FROM_DB_LABELS:
@@ -134,9 +144,7 @@ def stored_tickets(database: Any, label: str, fields: Sequence[str] = ()) -> Any
                 if event.type is EventType.CREATED:
                     if ticket in start:
                         continue
-                    custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
-                    description = raw.get("description") or custom.get("description") or ""
-                    text = join_text([str(event.fields.get("subject") or ""), str(description)])
+                    text = ticket_text(event.fields.get("subject"), raw)
                     categorical = {name: str(event.fields.get(name) or "") for name in fields}
                     start[ticket] = (text, categorical, event.at / 1_000_000)
                     current[ticket] = event.team if label == "team" else event.fields.get(label)

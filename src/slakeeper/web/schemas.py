@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
-from slakeeper.core.errors import InputError
+from slakeeper.core.errors import InputError, SlaError
+from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.evaluations import dumps
 
 __all__ = [
@@ -98,6 +99,17 @@ def number_cursor(cursor: str | None) -> int | None:
     if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise InputError("invalid cursor", path=("cursor",))
     return int(cursor)
+
+
+def query_instant(name: str, value: str | None) -> int | None:
+    """µs of an instant given as query parameter ``name`` (None stays None); an error
+    names the parameter."""
+    if value is None:
+        return None
+    try:
+        return parse_instant_us(value)
+    except SlaError as exc:
+        raise InputError(exc.message, path=(name,)) from None
 
 
 def keyset_page(

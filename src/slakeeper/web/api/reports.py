@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from slakeeper.core.errors import InputError, SlaError
-from slakeeper.core.instants import parse_instant_us
+from slakeeper.core.errors import InputError
 from slakeeper.services import reports
 from slakeeper.web.deps import ClockDep, DatabaseDep
-from slakeeper.web.schemas import ExactJSONResponse
+from slakeeper.web.schemas import ExactJSONResponse, query_instant
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -38,17 +37,11 @@ def get_report(
     query = reports.parse_query(
         name, by=by, start=start, end=end, timezone=timezone, within=within, time=time, prefix=""
     )
-    at = clock.now() if now is None else _instant(now)
+    at = query_instant("now", now)
+    at = clock.now() if at is None else at
     with database.read() as connection:
         tables = reports.tables_from_database(connection, at)
     columns, rows = reports.run_report(name, tables, query)
     if output == "csv":
         return Response(reports.render(columns, rows, "csv"), media_type="text/csv")
     return ExactJSONResponse(rows)
-
-
-def _instant(text: str) -> int:
-    try:
-        return parse_instant_us(text)
-    except SlaError as exc:
-        raise InputError(exc.message, path=("now",)) from None

@@ -6,22 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from slakeeper.core.errors import InputError
-from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.intake import accuracy
 from slakeeper.web.deps import DatabaseDep, PrincipalDep
-from slakeeper.web.schemas import ExactJSONResponse
+from slakeeper.web.schemas import ExactJSONResponse, query_instant
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
-
-
-def _instant(name: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant_us(value)
-    except InputError as exc:
-        raise InputError(exc.message, path=(name,)) from None
 
 
 @router.get("/triage/accuracy")
@@ -33,7 +22,7 @@ def get_triage_accuracy(
 ) -> ExactJSONResponse:
     """Per triaged field, over suggestions made in [from, to): applied, kept, overridden,
     abstained, and how humans decided the abstentions (docs/triage.md)."""
-    start, end = _instant("from", since), _instant("to", until)
+    start, end = query_instant("from", since), query_instant("to", until)
     with database.read() as connection:
         items = accuracy(connection, since=start, until=end)
     return ExactJSONResponse({"items": items})
