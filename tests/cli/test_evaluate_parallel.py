@@ -46,6 +46,11 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
     return out.read_bytes().splitlines(keepends=True)
 
 
+def simulated_id(lines: list[bytes], index: int) -> str:
+    """The id of the simulated log's event at ``index``."""
+    return str(json.loads(lines[index])["id"])
+
+
 def salted(lines: list[bytes]) -> list[bytes]:
     """The log with one of each problem evaluation works around, spread through it."""
     events = [json.loads(line) for line in lines]
@@ -91,10 +96,32 @@ def salted(lines: list[bytes]) -> list[bytes]:
             b'"at":"2026-01-05T08:00:00Z"}\n',
         ),
     ]
+    # At the end of the log, long after the tickets they name were complete (each worker
+    # evaluates a ticket once its last line is read): an early event's id reused by another
+    # ticket of the same worker for 2 and 3 workers, and an escaped spelling of an id.
+    first = events[10]
+    mates = [
+        t
+        for t in tickets
+        if t != first["ticket"] and _crc(t) % 6 == _crc(first["ticket"]) % 6 and t in created
+    ]
+    reused = {**created[mates[0]], "id": first["id"], "at": "2026-01-05T09:00:00Z"}
+    extra += [
+        (len(lines) + 1, json.dumps(reused).encode() + b"\n"),
+        (
+            len(lines) + 2,
+            b'{"id":"esc\\u002d1","ticket":"T-3","type":"message","author":"customer",'
+            b'"at":"2026-01-05T05:00:00Z"}\n',
+        ),
+    ]
     salted = list(lines)
     for index, line in sorted(extra, reverse=True):
         salted.insert(index, line)
     return salted
+
+
+def _crc(ticket: str) -> int:
+    return zlib.crc32(ticket.encode())
 
 
 def write(path: Path, lines: list[bytes]) -> Path:
@@ -128,6 +155,8 @@ def test_workers_write_the_same_bytes_and_diagnostics_on_a_log_with_problems(
         "line 31: invalid JSON",
         "line 53: status: unknown status 'asleep'",
         "was already used (line 43) with another payload",
+        f"event id {simulated_id(simulated, 10)!r} was already used (line 11) with another",
+        "event id 'esc-1' was already used (line 119) with another payload",
         "before ticket",
         "was already created",
         "has no created event",

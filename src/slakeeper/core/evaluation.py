@@ -27,6 +27,7 @@ from slakeeper.core.policies import METRICS
 from slakeeper.core.tickets import TicketRun, TimelineEntry
 
 __all__ = [
+    "LATER",
     "Diagnostic",
     "Evaluation",
     "TicketResult",
@@ -36,6 +37,7 @@ __all__ = [
     "evaluate_ticket",
     "group_events",
     "iter_evaluate",
+    "note_repeat",
     "ordered",
 ]
 
@@ -153,21 +155,25 @@ def group_events(
     for event in events:
         first = seen.get(event.id)
         if first is not None:
-            if not first.same_payload(event):
-                where = f"line {first.line}" if first.line is not None else "earlier"
-                diagnostics.append(
-                    _diag(
-                        event,
-                        f"event id {event.id!r} was already used ({where}) with another payload",
-                    )
-                )
+            note_repeat(first, event, diagnostics)
             continue
         seen[event.id] = event
         if event.at > now:
-            diagnostics.append(_diag(event, "event is after --now: ignored"))
+            diagnostics.append(_diag(event, LATER))
             continue
         by_ticket.setdefault(event.ticket, []).append(event)
     return by_ticket
+
+
+LATER = "event is after --now: ignored"
+
+
+def note_repeat(first: Event, event: Event, diagnostics: list[Diagnostic]) -> None:
+    """An event whose id ``first`` already used: dropped, with a note when it says otherwise."""
+    if not first.same_payload(event):
+        where = f"line {first.line}" if first.line is not None else "earlier"
+        message = f"event id {event.id!r} was already used ({where}) with another payload"
+        diagnostics.append(_diag(event, message))
 
 
 def _diag(event: Event, message: str) -> Diagnostic:

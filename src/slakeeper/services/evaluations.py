@@ -26,6 +26,7 @@ __all__ = [
     "evaluate_file",
     "explain_file",
     "explain_lines",
+    "parse_line",
     "read_events",
     "read_numbered",
     "stream_file",
@@ -44,17 +45,27 @@ def read_numbered(
 ) -> Iterator[Event]:
     """:func:`read_events` over (line number, line) pairs (a partition of a file's lines)."""
     for number, line in lines:
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():  # blank lines are skipped; checked only here, off the hot path
-                message = f"invalid JSON: {exc.msg} (column {exc.colno})"
-                diagnostics.append(Diagnostic(message, line=number))
-            continue
-        try:
-            yield parse_event(data, number)
-        except EventError as exc:
-            diagnostics.append(Diagnostic(str(exc), line=number))
+        event = parse_line(line, number, diagnostics)
+        if event is not None:
+            yield event
+
+
+def parse_line(line: bytes | str, number: int, diagnostics: list[Diagnostic]) -> Event | None:
+    """One JSONL line as an event; None, with a diagnostic, when it is not one (a blank
+    line is skipped without one)."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if line.strip():  # checked only here, off the hot path
+            diagnostics.append(
+                Diagnostic(f"invalid JSON: {exc.msg} (column {exc.colno})", line=number)
+            )
+        return None
+    try:
+        return parse_event(data, number)
+    except EventError as exc:
+        diagnostics.append(Diagnostic(str(exc), line=number))
+        return None
 
 
 def evaluate_file(

@@ -27,11 +27,11 @@ from typing import Any, Protocol
 
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import InputError, SlaError
-from slakeeper.core.evaluation import Diagnostic, group_events
+from slakeeper.core.evaluation import LATER, Diagnostic
 from slakeeper.core.events import Event
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
-from slakeeper.services.evaluations import collection_paused, read_numbered
+from slakeeper.services.evaluations import collection_paused
 
 __all__ = [
     "Fold",
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 _US_PER_DAY = 86_400_000_000
-_LATER = "event is after --now: ignored"
 
 
 @dataclass(frozen=True)
@@ -199,29 +198,21 @@ def _run_part(index: int, count: int) -> tuple[tuple[Any, list[tuple[int, str]],
 def _fold_part(
     path: str, now: int, make: Callable[[], Fold], index: int, count: int
 ) -> tuple[tuple[Any, list[tuple[int, str]], int], bytes]:
-    """One partition's tally, its diagnostics (line, text), later-event count, id hashes."""
-    from array import array
+    """One partition's tally, its diagnostics (line, text), later-event count, id hashes.
 
-    from slakeeper.services.replay import owner
+    Each ticket is folded as soon as its last line is read (services/replay.stream_owned):
+    a partition holds the logs of the tickets still open, not the whole file."""
+    from slakeeper.services.replay import plan_lines, stream_owned
 
     fold = make()
     found: list[Diagnostic] = []
-    seen: dict[str, Event] = {}
-    with collection_paused(), open(path, "rb") as file:
-        lines = (
-            (number, line)
-            for number, line in enumerate(file, start=1)
-            if count == 1 or owner(line, number, count) == index
-        )
-        events = list(read_numbered(lines, found))
-        by_ticket = group_events(events, now, found, seen)
-        del events
-        for ticket in list(by_ticket):
-            fold.add(ticket, by_ticket.pop(ticket), found)
-    hashes = array("q", [hash(event_id) for event_id in seen]).tobytes() if count > 1 else b""
-    later = sum(1 for diagnostic in found if diagnostic.message == _LATER)
-    notes = [(d.line or 0, str(d)) for d in found if d.message != _LATER]
-    return (fold.tally(), notes, later), hashes
+    with collection_paused():
+        plan = plan_lines(path, index, count)
+        for ticket, log, _ in stream_owned(path, plan, now, found, found):
+            fold.add(ticket, log, found)
+    later = sum(1 for diagnostic in found if diagnostic.message == LATER)
+    notes = [(d.line or 0, str(d)) for d in found if d.message != LATER]
+    return (fold.tally(), notes, later), plan.hashes if count > 1 else b""
 
 
 def _joined(parts: list[tuple[Any, list[tuple[int, str]], int]]) -> Pass:

@@ -36,12 +36,18 @@ import orjson
 
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.errors import InputError
-from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_logged, group_events
+from slakeeper.core.evaluation import (
+    LATER,
+    Diagnostic,
+    TicketResult,
+    evaluate_logged,
+    note_repeat,
+)
 from slakeeper.core.events import Event
 from slakeeper.services.evaluations import (
     collection_paused,
     dumps,
-    read_numbered,
+    parse_line,
     stream_file,
     ticket_document,
     write_documents,
@@ -51,9 +57,13 @@ __all__ = ["PARALLEL_MIN_BYTES", "replay_file", "worker_count"]
 
 # Below this size one process is faster than forking workers that each read the file.
 PARALLEL_MIN_BYTES = 4_000_000
-_FRAME = struct.Struct("<qQ")  # first line of the ticket (-1: the final message), length
+# The first line of the ticket (-1: a message), the first line of the earliest ticket the
+# worker still holds open (none of its later documents comes before it), the length.
+_FRAME = struct.Struct("<qqQ")
 _TICKET_KEY = b'"ticket"'
 _TICKET_VALUE = b'"ticket":"'
+_ID_KEY = b'"id"'
+_ID_VALUE = b'"id":"'
 _PIPE_BYTES = 1 << 20  # room for a few hundred documents while the parent serves another
 _SortedDiagnostic = tuple[tuple[int, int, int], str]
 
@@ -111,25 +121,35 @@ def _documents(results: Iterator[TicketResult], now: int) -> Iterator[dict[str, 
 
 def owner(line: bytes, number: int, count: int) -> int:
     """The worker that owns a line: by its ticket id, or by its number when it has none."""
-    start = line.find(_TICKET_VALUE)
+    key = ticket_key(line)
+    return (zlib.crc32(key) if key is not None else number) % count
+
+
+def ticket_key(line: bytes) -> bytes | None:
+    """The ticket id of a line as UTF-8 bytes, as parse_event reads it (None: it has none)."""
+    return _key(line, _TICKET_KEY, _TICKET_VALUE, "ticket")
+
+
+def _key(line: bytes, token: bytes, prefix: bytes, name: str) -> bytes | None:
+    start = line.find(prefix)
     # A raw quote only delimits strings in JSON, so one `"ticket":"` in the line, and no
     # other `"ticket"` token, is the ticket key; a plain value is the id's exact bytes.
-    if start >= 0 and line.count(_TICKET_KEY) == 1:
-        start += len(_TICKET_VALUE)
+    if start >= 0 and line.count(token) == 1:
+        start += len(prefix)
         end = line.find(b'"', start)
         key = line[start:end]
         if end > start and b"\\" not in key:
-            return zlib.crc32(key) % count
+            return key
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError:
-        return number % count
-    ticket = data.get("ticket") if isinstance(data, dict) else None
-    if isinstance(ticket, int) and not isinstance(ticket, bool):
-        ticket = str(ticket)  # as parse_event reads an integer id
-    if isinstance(ticket, str) and ticket:
-        return zlib.crc32(ticket.encode("utf-8", "surrogatepass")) % count
-    return number % count
+        return None
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # as parse_event reads an integer id
+    if isinstance(value, str) and value:
+        return value.encode("utf-8", "surrogatepass")
+    return None
 
 
 def _owned_lines(path: str, index: int, count: int) -> Iterator[tuple[int, bytes]]:
@@ -139,63 +159,200 @@ def _owned_lines(path: str, index: int, count: int) -> Iterator[tuple[int, bytes
                 yield number, line
 
 
+# ---- streaming: each ticket evaluated once its last line is read -------------------------
+
+_OWNED = 1  # a line of this partition
+_LAST = 2  # the last line that names its ticket: the ticket is complete after it
+_REPEAT = 4  # its id's hash is another owned line's too: checked against the earlier event
+
+
+class LinePlan:
+    """What a first, cheap pass over a file tells the second: which lines a partition owns,
+    where each of its tickets ends, and which lines may repeat an earlier id."""
+
+    def __init__(self, marks: bytearray, last: dict[int, str], hashes: bytes) -> None:
+        self.marks = marks  # per line (number - 1): _OWNED | _LAST | _REPEAT
+        self.last = last  # line number -> the ticket whose last line it is
+        self.hashes = hashes  # the distinct id hashes of the owned lines (int64)
+
+
+def plan_lines(path: str, index: int, count: int) -> LinePlan:
+    """The first pass over ``path`` for partition ``index`` of ``count``: no line is parsed
+    beyond its ``"ticket"`` and ``"id"`` keys (orjson only for the lines that need it)."""
+    import numpy as np
+
+    marks = bytearray()
+    ends: dict[bytes, int] = {}
+    ids = array("q")
+    numbers = array("q")
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, start=1):
+            key = ticket_key(line)
+            if count > 1 and (zlib.crc32(key) if key is not None else number) % count != index:
+                marks.append(0)
+                continue
+            marks.append(_OWNED)
+            if key is not None:
+                ends[key] = number
+            event_id = _key(line, _ID_KEY, _ID_VALUE, "id")
+            if event_id is not None:
+                ids.append(hash(event_id))
+                numbers.append(number)
+    last = {number: key.decode("utf-8", "surrogatepass") for key, number in ends.items()}
+    del ends
+    for number in last:
+        marks[number - 1] |= _LAST
+    hashes = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+    order = np.argsort(hashes, kind="stable")
+    ranked = hashes[order]
+    same = ranked[1:] == ranked[:-1]
+    if same.any():
+        shared = np.zeros(ranked.size, dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        lines = np.frombuffer(numbers, dtype=np.int64)[order][shared]
+        for number in lines.tolist():
+            marks[number - 1] |= _REPEAT
+    return LinePlan(marks, last, np.unique(ranked).tobytes())
+
+
+def stream_owned(
+    path: str,
+    plan: LinePlan,
+    now: int,
+    bad: list[Diagnostic],
+    grouping: list[Diagnostic],
+) -> Iterator[tuple[str, list[Event], int]]:
+    """The second pass: each owned ticket's log (as group_events builds it) as soon as its
+    last line is read, with the first line of the earliest ticket still open afterwards
+    (the next line when none is: no later ticket starts before it).
+
+    Bad lines are noted in ``bad``; repeated ids and events after ``now`` in ``grouping``.
+    """
+    marks = plan.marks
+    size = len(marks)
+    by_ticket: dict[str, list[Event]] = {}
+    opened: list[tuple[int, str]] = []  # (first line, ticket) of the tickets still open
+    seen: dict[str, Event] = {}  # only the events whose id hash is shared
+    number = 0
+    with open(path, "rb") as file:
+        for line in file:
+            number += 1
+            mark = marks[number - 1] if number <= size else 0
+            if not mark:
+                continue
+            event = parse_line(line, number, bad)
+            if event is not None and mark & _REPEAT:
+                first = seen.get(event.id)
+                if first is not None:
+                    note_repeat(first, event, grouping)
+                    event = None
+                else:
+                    seen[event.id] = event
+            if event is not None:
+                if event.at > now:
+                    grouping.append(
+                        Diagnostic(LATER, line=event.line, event=event.id, ticket=event.ticket)
+                    )
+                else:
+                    log = by_ticket.get(event.ticket)
+                    if log is None:
+                        by_ticket[event.ticket] = [event]
+                        heapq.heappush(opened, (number, event.ticket))
+                    else:
+                        log.append(event)
+            if mark & _LAST:
+                ticket = plan.last[number]
+                done = by_ticket.pop(ticket, None)
+                if done is not None:
+                    while opened and opened[0][1] not in by_ticket:
+                        heapq.heappop(opened)
+                    yield ticket, done, opened[0][0] if opened else number + 1
+    for ticket in list(by_ticket):  # a ticket whose last line changed between the passes
+        yield ticket, by_ticket.pop(ticket), number + 1
+
+
 # ---- worker ------------------------------------------------------------------------------
 
 
 def _work(
     path: str, config: Configuration, now: int, index: int, count: int, out: BinaryIO, go: int
 ) -> None:
-    """One worker: parse and group its tickets, check ids, then evaluate and send them."""
-    sorted_diagnostics: list[_SortedDiagnostic] = []
-    found: list[Diagnostic] = []
-    seen: dict[str, Event] = {}
-    events = list(read_numbered(_owned_lines(path, index, count), found))
-    for diagnostic in found:
-        sorted_diagnostics.append(((0, diagnostic.line or 0, 0), str(diagnostic)))
-    found.clear()
-    by_ticket = group_events(events, now, found, seen)
-    del events
-    for diagnostic in found:
-        sorted_diagnostics.append(((1, diagnostic.line or 0, 0), str(diagnostic)))
-    hashes = array("q", [hash(event_id) for event_id in seen]).tobytes()
-    seen.clear()
-    _send(out, -1, hashes)
+    """One worker: plan its lines and send their id hashes; once the parent says go, read
+    its lines again and evaluate each ticket as soon as its last line is read."""
+    plan = plan_lines(path, index, count)
+    _send(out, -1, 0, plan.hashes)
     out.flush()
     if os.read(go, 1) != b"g":
         return  # the parent replays in one process
-    for ticket in list(by_ticket):
-        log = by_ticket.pop(ticket)
+    sorted_diagnostics: list[_SortedDiagnostic] = []
+    bad: list[Diagnostic] = []
+    grouping: list[Diagnostic] = []
+    found: list[Diagnostic] = []
+    for ticket, log, opened in stream_owned(path, plan, now, bad, grouping):
         first = log[0].line or 0
         found.clear()
         result = evaluate_logged(ticket, log, config, now, found)
+        del log
         for order, diagnostic in enumerate(found):
             sorted_diagnostics.append(((2, first, order), str(diagnostic)))
         if result is not None:
-            _send(out, first, dumps(ticket_document(result, now)))
-    _send(out, -1, pickle.dumps(sorted_diagnostics))
+            _send(out, first, opened, dumps(ticket_document(result, now)))
+    for diagnostic in bad:
+        sorted_diagnostics.append(((0, diagnostic.line or 0, 0), str(diagnostic)))
+    for diagnostic in grouping:
+        sorted_diagnostics.append(((1, diagnostic.line or 0, 0), str(diagnostic)))
+    _send(out, -1, 0, pickle.dumps(sorted_diagnostics))
     out.flush()
 
 
-def _send(out: BinaryIO, key: int, payload: bytes) -> None:
-    out.write(_FRAME.pack(key, len(payload)))
+def _send(out: BinaryIO, key: int, opened: int, payload: bytes) -> None:
+    out.write(_FRAME.pack(key, opened, len(payload)))
     out.write(payload)
 
 
-def _receive(stream: BinaryIO) -> tuple[int, bytes]:
-    header = stream.read(_FRAME.size)
-    if len(header) < _FRAME.size:
-        raise RuntimeError("a replay worker stopped unexpectedly")
-    key, size = _FRAME.unpack(header)
-    payload = stream.read(size)
-    if len(payload) < size:
-        raise RuntimeError("a replay worker stopped unexpectedly")
-    return key, payload
+class _Frames:
+    """The frames of one worker's pipe, read as they arrive (the parent never blocks on a
+    worker that has nothing to say while another has)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.start = 0
+
+    def fill(self) -> None:
+        """Read what the pipe holds (blocking until something does)."""
+        chunk = os.read(self.fd, _PIPE_BYTES)
+        if not chunk:
+            raise RuntimeError("a replay worker stopped unexpectedly")
+        if self.start > len(self.buffer) // 2:
+            del self.buffer[: self.start]
+            self.start = 0
+        self.buffer += chunk
+
+    def take(self) -> tuple[int, int, bytes] | None:
+        """The next whole frame: (first line, open mark, payload), or None."""
+        header_end = self.start + _FRAME.size
+        if len(self.buffer) < header_end:
+            return None
+        key, opened, size = _FRAME.unpack_from(self.buffer, self.start)
+        if len(self.buffer) < header_end + size:
+            return None
+        payload = bytes(self.buffer[header_end : header_end + size])
+        self.start = header_end + size
+        return key, opened, payload
+
+    def wait(self) -> tuple[int, int, bytes]:
+        """The next frame, blocking until it is whole."""
+        while (frame := self.take()) is None:
+            self.fill()
+        return frame
 
 
 def _start(
     path: str, config: Configuration, now: int, index: int, count: int, inherited: list[int]
-) -> tuple[int, BinaryIO, int]:
-    """Fork worker ``index``; its pid, the stream of its frames and the fd that starts it."""
+) -> tuple[int, _Frames, int]:
+    """Fork worker ``index``; its pid, the reader of its frames and the fd that starts it."""
     data_read, data_write = os.pipe()
     go_read, go_write = os.pipe()
     try:
@@ -227,7 +384,7 @@ def _start(
     os.close(data_write)
     os.close(go_read)
     inherited += [data_read, go_write]
-    return pid, os.fdopen(data_read, "rb", buffering=_PIPE_BYTES), go_write
+    return pid, _Frames(data_read), go_write
 
 
 # ---- parent ------------------------------------------------------------------------------
@@ -239,20 +396,20 @@ def _parallel(
     """Replay with ``count`` workers; None when ids collide across them (replay in one)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    workers: list[tuple[int, BinaryIO, int]] = []
+    workers: list[tuple[int, _Frames, int]] = []
     inherited: list[int] = []
     finished = False
     try:
         with collection_paused():
             for index in range(count):
                 workers.append(_start(path, config, now, index, count, inherited))
-            if _ids_collide([_receive(stream)[1] for _, stream, _ in workers]):
+            if _ids_collide([frames.wait()[2] for _, frames, _ in workers]):
                 for _, _, go in workers:
                     os.write(go, b"a")
                 return None
             for _, _, go in workers:
                 os.write(go, b"g")
-            texts = _merge([stream for _, stream, _ in workers], out)
+            texts = _merge([frames for _, frames, _ in workers], out)
         finished = True
     finally:
         _reap(workers, kill=not finished)
@@ -267,42 +424,54 @@ def _ids_collide(messages: list[bytes]) -> bool:
     return bool(hashes.size > 1 and (hashes[1:] == hashes[:-1]).any())
 
 
-def _merge(streams: list[BinaryIO], out: BinaryIO) -> list[str]:
-    """Write the workers' documents in order of first line; their diagnostics, sorted."""
-    heads: list[tuple[int, int, bytes]] = []
+def _merge(workers: list[_Frames], out: BinaryIO) -> list[str]:
+    """Write the workers' documents in order of first line; their diagnostics, sorted.
+
+    A document is written once every worker has said that nothing it still holds starts
+    before it (the open mark of its frames)."""
+    import select
+
+    held: list[tuple[int, bytes]] = []
     diagnostics: list[_SortedDiagnostic] = []
-
-    def advance(index: int) -> None:
-        key, payload = _receive(streams[index])
-        if key < 0:
-            diagnostics.extend(pickle.loads(payload))
-        else:
-            heapq.heappush(heads, (key, index, payload))
-
-    for index in range(len(streams)):
-        advance(index)
+    marks = [0] * len(workers)
+    done = (1 << 63) - 1
+    live = {frames.fd: index for index, frames in enumerate(workers)}
     written = 0
-    while heads:
-        _, index, payload = heapq.heappop(heads)
-        out.write(b"[\n" if written == 0 else b",\n")
-        out.write(payload)
-        written += 1
-        advance(index)
+    while live:
+        ready, _, _ = select.select(list(live), [], [])
+        for fd in ready:
+            index = live[fd]
+            frames = workers[index]
+            frames.fill()
+            while (frame := frames.take()) is not None:
+                key, opened, payload = frame
+                if key < 0:
+                    diagnostics.extend(pickle.loads(payload))
+                    marks[index] = done
+                    del live[fd]
+                    break
+                heapq.heappush(held, (key, payload))
+                marks[index] = opened
+        floor = min(marks)
+        while held and held[0][0] < floor:
+            out.write(b"[\n" if written == 0 else b",\n")
+            out.write(heapq.heappop(held)[1])
+            written += 1
     out.write(b"[]\n" if written == 0 else b"\n]\n")
     diagnostics.sort(key=lambda item: item[0])
     return [text for _, text in diagnostics]
 
 
-def _reap(workers: list[tuple[int, BinaryIO, int]], *, kill: bool) -> None:
+def _reap(workers: list[tuple[int, _Frames, int]], *, kill: bool) -> None:
     """Close the pipes and wait for every worker (stopping them first after a failure)."""
     import signal
 
     failed = False
-    for pid, stream, go in workers:
+    for pid, frames, go in workers:
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        stream.close()
+        os.close(frames.fd)
         os.close(go)
         _, status = os.waitpid(pid, 0)
         failed = failed or status != 0
