@@ -52,9 +52,7 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_each_ticket_is_folded_once_whole_as_one_process_groups_it(
-    log: Path, workers: int
-) -> None:
+def test_each_ticket_is_folded_once_whole_as_one_process_groups_it(log: Path, workers: int) -> None:
     reference = evaluate_file(log, load_config(CONFIG), NOW_US)
     expected = {r.ticket: ticket_document(r, NOW_US) for r in reference.tickets}
     later = [d for d in reference.diagnostics if d.message == LATER]
