@@ -250,3 +250,25 @@ def _triage_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
         env=env,
         check=False,
     )
+
+
+def test_serve_loads_the_configured_models_before_the_first_ingest(
+    service: Service, team_model: Path, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from slakeeper.services import intake
+    from slakeeper.web.app import create_app
+
+    _configure(service, _config(team_model))
+    intake._MODELS.clear()
+    app = create_app(service.settings, database=service.database, clock=service.clock)
+    with TestClient(app):  # the start of a second process of the service
+        assert [path for path, _ in intake._MODELS] == [os.path.abspath(team_model)]
+    intake._MODELS.clear()
+    assert intake.preload_models(service.database) == 1
+    # A model that cannot be loaded is skipped (with a warning), never an error at start.
+    _configure(service, _config(tmp_path / "gone.model"))
+    intake._MODELS.clear()
+    assert intake.preload_models(service.database) == 0
+    assert intake._MODELS == {}

@@ -124,6 +124,19 @@ def _categorical(event: Event) -> dict[str, Any]:
     return {key: value for key, value in event.fields.items() if isinstance(value, str)}
 
 
+def preload_models(database: Any) -> int:
+    """Load the triage models of the newest stored configuration (``serve`` calls it at
+    start), so that no ingest transaction pays for loading one; how many are loaded."""
+    from slakeeper.services.configs import configuration_of, current_number
+
+    with database.read() as connection:
+        number = current_number(connection)
+        if number is None:
+            return 0
+        configuration = configuration_of(connection, number)
+    return sum(1 for target in configuration.triage.values() if _model(target) is not None)
+
+
 def _model(target: TriageTarget) -> Any:
     """The loaded model of a target (reloaded when its file changes), or None."""
     from slakeeper.services.triage import Triage

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from slakeeper.services.deliveries import Deliverer
 from slakeeper.services.group_commit import GroupCommitter
+from slakeeper.services.intake import preload_models
 from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
@@ -27,6 +30,8 @@ from slakeeper.web.observability import Metrics, RequestLogger, configure_loggin
 
 __all__ = ["app_from_environment", "create_app"]
 
+log = logging.getLogger("slakeeper.web")
+
 
 def create_app(
     settings: Settings, *, database: Database | None = None, clock: Clock | None = None
@@ -36,6 +41,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.committer = GroupCommitter(app.state.database, app.state.clock)
+        # A triage model takes about a second to load: at start, not inside an ingest.
+        await run_in_threadpool(_preload_triage, app.state.database)
         watcher = _start_monitor(app) if settings.run_monitor else None
         try:
             yield
@@ -73,6 +80,13 @@ def create_app(
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _preload_triage(database: Database) -> None:
+    try:
+        preload_models(database)
+    except Exception as exc:  # the database may be away at start: the first ingest loads it
+        log.warning("triage models not preloaded: %s", exc)
 
 
 def _start_monitor(app: FastAPI) -> tuple[threading.Event, list[threading.Thread]]:
