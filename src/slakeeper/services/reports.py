@@ -42,6 +42,7 @@ from slakeeper.store import queries
 __all__ = [
     "FORMATS",
     "LATER",
+    "instant_bound",
     "NAMES",
     "parse_query",
     "render",
@@ -100,8 +101,8 @@ def parse_query(
         raise InputError(message, path=(f"{prefix}time",))
     return Query(
         by=_keys(by, default_by, per_ticket, f"{prefix}by"),
-        start=_bound(start, timezone, f"{prefix}from", inclusive_day=False),
-        end=_bound(end, timezone, f"{prefix}to", inclusive_day=True),
+        start=instant_bound(start, timezone, f"{prefix}from", inclusive_day=False),
+        end=instant_bound(end, timezone, f"{prefix}to", inclusive_day=True),
         timezone=timezone,
         within=_within(within, time == "calendar", f"{prefix}within"),
         calendar_time=time == "calendar",
@@ -125,7 +126,9 @@ def _keys(
     return keys
 
 
-def _bound(text: str | None, timezone: str, option: str, *, inclusive_day: bool) -> int | None:
+def instant_bound(
+    text: str | None, timezone: str, option: str, *, inclusive_day: bool
+) -> int | None:
     """An instant (RFC 3339 with an offset) or a date: local midnight in ``timezone``.
 
     A ``--to`` date includes that whole day (the bound is the next local midnight).
