@@ -89,7 +89,8 @@ def test_without_events_the_report_reads_the_database(
         (["service-level", "--within", "-1h"], "--within"),
         (["compliance", "--format", "html"], "--format"),
         (["compliance", "--format", "pdf"], "--format"),
-        (["contract"], "name"),
+        (["contract"], "--account"),  # this history has no contract
+        (["compliance", "--account", "acme"], "--account"),
         (["compliance", "--now", "2026-03-06T00:00:00"], "--now"),
     ],
 )

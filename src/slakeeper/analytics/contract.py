@@ -25,7 +25,6 @@ from typing import Any
 from slakeeper.core.clocks import ClockStatus, Cycle
 from slakeeper.core.configuration import Account
 from slakeeper.core.evaluation import TicketResult
-from slakeeper.core.events import Event
 from slakeeper.core.timelines import between_us
 from slakeeper.core.zones import load_zone
 

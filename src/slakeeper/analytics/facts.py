@@ -107,10 +107,9 @@ def status_changes(events: Sequence[Event]) -> list[tuple[int, str]]:
     status = log[0].status or Status.NEW
     changes = [(log[0].at, status.value)]
     for event in log[1:]:
-        if event.type is EventType.STATUS and event.status is not None:
-            if event.status is not status:
-                status = event.status
-                changes.append((event.at, status.value))
+        if event.type is EventType.STATUS and event.status not in (None, status):
+            status = event.status
+            changes.append((event.at, status.value))
     return changes
 
 

@@ -93,7 +93,9 @@ def write_output(content: bytes, path: Path | None) -> None:
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", path=("--output",)) from None
+        raise InputError(
+            f"cannot write {path}: {exc.strerror or exc}", path=("--output",)
+        ) from None
 
 
 def print_contract(report: Any, path: Path | None = None) -> None:
@@ -119,7 +121,9 @@ def _section_tables(section: dict[str, Any]) -> list[Any]:
     from slakeeper.services.contract_documents import minutes, money, percent, verdict
 
     period, contract = section["period"], section["contract"]
-    rows = "; ".join(f"below {percent(r['below'])}: {percent(r['credit'])}" for r in contract["credits"])
+    rows = "; ".join(
+        f"below {percent(r['below'])}: {percent(r['credit'])}" for r in contract["credits"]
+    )
     head = (
         f"[bold]{section['name']}[/bold] ({section['account']}, tier {section['tier'] or '-'}): "
         f"{period['first_day']} to {period['last_day']} in {period['timezone']}\n"
@@ -146,9 +150,11 @@ def _section_tables(section: dict[str, Any]) -> list[Any]:
     breaches = Table("ticket", "severity", "metric", "cycle", "started", "due/breached",
                      "fulfilled", "target", "over target", title="Breaches")  # fmt: skip
     for row in section["breaches"]:
-        breaches.add_row(row["ticket"], row["severity"] or "-", _metric(row), str(row["cycle"]),
-                         row["started_at"], row["breached_at"], row["fulfilled_at"] or "not yet",
-                         minutes(row["target_minutes"]), minutes(row["over_target_minutes"]))  # fmt: skip
+        breaches.add_row(
+            row["ticket"], row["severity"] or "-", _metric(row), str(row["cycle"]),
+            row["started_at"], row["breached_at"], row["fulfilled_at"] or "not yet",
+            minutes(row["target_minutes"]), minutes(row["over_target_minutes"]),
+        )  # fmt: skip
     paused = Table("ticket", "metric", "cycle", "clock", "paused", "by status",
                    title="Paused time (business)")  # fmt: skip
     for row in section["paused"]:

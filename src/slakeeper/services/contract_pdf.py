@@ -29,12 +29,12 @@ from reportlab.platypus import (
 
 from slakeeper.services.contract import ContractReport
 from slakeeper.services.contract_documents import (
-    short_instant,
     minutes,
     money,
     percent,
-    verdict,
     report_document,
+    short_instant,
+    verdict,
 )
 
 __all__ = ["render_pdf"]
@@ -259,7 +259,8 @@ def _breaches(section: dict[str, Any], styles: dict[str, ParagraphStyle]) -> Any
         fulfilled = short_instant(row["fulfilled_at"]) if row["fulfilled_at"] else "not yet"
         rows.append([
             Paragraph(_x(row["ticket"]), styles["cell"]), row["severity"] or "-", metric,
-            row["cycle"], short_instant(row["started_at"]), short_instant(row["breached_at"]), fulfilled,
+            row["cycle"], short_instant(row["started_at"]), short_instant(row["breached_at"]),
+            fulfilled,
             minutes(row["target_minutes"]), minutes(row["over_target_minutes"]),
         ])  # fmt: skip
     widths = [20 * mm, 10 * mm, 26 * mm, 10 * mm, 27 * mm, 27 * mm, 27 * mm, 15 * mm]

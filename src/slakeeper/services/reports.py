@@ -42,8 +42,8 @@ from slakeeper.store import queries
 __all__ = [
     "DOCUMENTS",
     "FORMATS",
-    "instant_bound",
     "NAMES",
+    "instant_bound",
     "parse_query",
     "render",
     "run_report",
