@@ -118,7 +118,13 @@ def print_contract(report: Any, path: Path | None = None) -> None:
 def _section_tables(section: dict[str, Any]) -> list[Any]:
     from rich.table import Table
 
-    from slakeeper.services.contract_documents import minutes, money, percent, verdict
+    from slakeeper.services.contract_documents import (
+        minutes,
+        money,
+        percent,
+        short_instant,
+        verdict,
+    )
 
     period, contract = section["period"], section["contract"]
     rows = "; ".join(
@@ -152,7 +158,8 @@ def _section_tables(section: dict[str, Any]) -> list[Any]:
     for row in section["breaches"]:
         breaches.add_row(
             row["ticket"], row["severity"] or "-", _metric(row), str(row["cycle"]),
-            row["started_at"], row["breached_at"], row["fulfilled_at"] or "not yet",
+            short_instant(row["started_at"]), short_instant(row["breached_at"]),
+            short_instant(row["fulfilled_at"]) if row["fulfilled_at"] else "not yet",
             minutes(row["target_minutes"]), minutes(row["over_target_minutes"]),
         )  # fmt: skip
     paused = Table("ticket", "metric", "cycle", "clock", "paused", "by status",

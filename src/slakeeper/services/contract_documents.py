@@ -263,5 +263,6 @@ def verdict(value: bool | None) -> str:
 
 
 def short_instant(value: str | None) -> str:
-    """``2026-03-02T17:00:00Z`` as ``2026-03-02 17:00Z``."""
-    return "-" if value is None else value.replace("T", " ").replace(":00Z", "Z")
+    """``2026-03-02T17:00:05.25Z`` shown to the minute: ``2026-03-02 17:00Z`` (the HTML,
+    PDF and table; JSON and CSV keep the exact instant)."""
+    return "-" if value is None else f"{value[:10]} {value[11:16]}Z"
