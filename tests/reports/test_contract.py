@@ -168,6 +168,8 @@ def test_the_solved_spell_before_a_reopen_counts_as_paused_by_solved(tmp_path: P
         ({"end": "2026-03-01T00:00:00"}, "--to", "offset"),
         ({"start": "2026-03-10", "end": "2026-03-09"}, "--to", "after --from"),
         ({"timezone": "Mars/Olympus"}, "--timezone", "Mars/Olympus"),
+        ({"end": "9999-12-31"}, "--to", "out of the range of dates"),
+        ({"start": "1900-01-01", "end": "2100-01-01"}, "--to", "at most 100 years"),
     ],
 )
 def test_bad_input_names_the_option(

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _US_PER_DAY = 86_400_000_000
+_LONGEST = 36_525 * _US_PER_DAY  # a period's length at most: 100 years (months listed)
 _LATER = "event is after --now: ignored"
 
 
@@ -102,15 +103,22 @@ def period_of(
     except SlaError as exc:
         raise InputError(exc.message, path=(f"{prefix}timezone",)) from None
     zone_name = zone_of(account, timezone)
-    begin = instant_bound(start, zone_name, f"{prefix}from", inclusive_day=False)
-    finish = instant_bound(end, zone_name, f"{prefix}to", inclusive_day=True)
-    today = from_us(now).astimezone(load_zone(zone_name)).date()
-    if begin is None:
-        begin = _midnight(zone_name, today.replace(day=1))
-    if finish is None:
-        finish = _midnight(zone_name, _next_month(today))
+    bounds = []
+    for text, option, month in ((start, "from", 0), (end, "to", 1)):
+        try:
+            bound = instant_bound(text, zone_name, prefix + option, inclusive_day=bool(month))
+            if bound is None:  # the 1st of the month of `now`, or of the next month
+                today = from_us(now).astimezone(load_zone(zone_name)).date().replace(day=1)
+                bound = _midnight(zone_name, _next_month(today) if month else today)
+        except (OverflowError, ValueError):  # past year 9999
+            name = prefix + (option if text is not None else "now")
+            raise InputError("out of the range of dates", path=(name,)) from None
+        bounds.append(bound)
+    begin, finish = bounds
     if finish <= begin:
         raise InputError("must be after --from (the period is empty)", path=(f"{prefix}to",))
+    if finish - begin > _LONGEST:
+        raise InputError("a period is at most 100 years long", path=(f"{prefix}to",))
     return Period(begin, finish, zone_name, _months(begin, finish, zone_name))
 
 

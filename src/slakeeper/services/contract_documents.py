@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
@@ -76,9 +77,9 @@ def _section(section: AccountSection) -> dict[str, Any]:
         "credits": [_credit(section, credit) for credit in section.credits],
         "credit_total": section.credit_total,
         "weeks": [{"week": week} | _counts(count) for week, count in section.weeks.items()],
-        "breaches": [_with_instants(vars(row)) for row in section.breaches],
-        "paused": [vars(row) for row in section.paused],
-        "clocks": [_with_instants(vars(row)) for row in section.clocks],
+        "breaches": [_with_instants(asdict(row)) for row in section.breaches],
+        "paused": [asdict(row) for row in section.paused],
+        "clocks": [_with_instants(asdict(row)) for row in section.clocks],
     }
 
 
@@ -107,6 +108,7 @@ def _credit(section: AccountSection, credit: Any) -> dict[str, Any]:
         "month": credit.period,
         "met": credit.met,
         "breached": credit.breached,
+        "running": section.months[credit.period].running,
         "compliance": credit.compliance,
         "meets_commitment": section.passes(credit.compliance),
         "row": None if row is None else {"below": row.below, "credit": row.credit},
@@ -161,7 +163,7 @@ def render_csv(report: ContractReport) -> str:
             row = credit["row"] or {}
             writer.writerow(_cells(head | {
                 "record": "month", "month": credit["month"], "met": credit["met"],
-                "breached": credit["breached"], "running": _running(section, credit["month"]),
+                "breached": credit["breached"], "running": credit["running"],
                 "compliance": credit["compliance"], "commitment": commitment,
                 "meets_commitment": credit["meets_commitment"], "credit_below": row.get("below"),
                 "credit_share": credit["share"], "credit_amount": credit["amount"],
@@ -171,14 +173,6 @@ def render_csv(report: ContractReport) -> str:
             writer.writerow(_cells(head | {"record": "clock"} | clock | {
                 "paused_statuses": statuses}))  # fmt: skip
     return buffer.getvalue()
-
-
-def _running(section: dict[str, Any], month: str) -> int:
-    return sum(
-        1
-        for clock in section["clocks"]
-        if clock["month"] == month and clock["status"] in ("running", "paused")
-    )
 
 
 def _cells(row: dict[str, Any]) -> dict[str, Any]:
