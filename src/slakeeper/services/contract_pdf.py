@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    CondPageBreak,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -47,6 +48,7 @@ _BLUE = colors.HexColor("#3b6fb6")
 _RED = colors.HexColor("#a3261f")
 _GREEN = colors.HexColor("#1b6e3a")
 _WIDTH = A4[0] - 30 * mm
+_HEADROOM = 35 * mm  # a heading with less room than this below it starts a new page
 
 
 def render_pdf(report: ContractReport) -> bytes:
@@ -109,16 +111,21 @@ def _section(section: dict[str, Any], now: str, styles: dict[str, ParagraphStyle
         ),
         Spacer(1, 4 * mm),
         _summary(section),
+        CondPageBreak(_HEADROOM),
         Paragraph("Contract terms", styles["h2"]),
         _terms(contract, styles),
+        CondPageBreak(_HEADROOM),
         Paragraph("Compliance per metric", styles["h2"]),
         _metrics(section),
         Spacer(1, 3 * mm),
         KeepTogether([_metric_chart(section), Spacer(1, 2 * mm), _week_chart(section)]),
+        CondPageBreak(_HEADROOM),
         Paragraph("Service credits, month by month", styles["h2"]),
         _credits(section),
+        CondPageBreak(_HEADROOM),
         Paragraph(f"Breaches ({len(section['breaches'])})", styles["h2"]),
         _breaches(section, styles),
+        CondPageBreak(_HEADROOM),
         Paragraph(f"Paused time ({len(section['paused'])} clocks)", styles["h2"]),
         _paused(section, styles),
         Spacer(1, 4 * mm),
@@ -301,9 +308,9 @@ def _metric_chart(section: dict[str, Any]) -> Drawing:
     data = [[value or 0.0 for value in _values(rows)]]
     if commitment is not None:
         data.append([100 * commitment] * len(rows))
-    drawing = Drawing(_WIDTH, 55 * mm)
+    drawing = Drawing(_WIDTH, 54 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 18 * mm, 8 * mm, _WIDTH - 70 * mm, 40 * mm
+    chart.x, chart.y, chart.width, chart.height = 18 * mm, 7 * mm, _WIDTH - 70 * mm, 36 * mm
     chart.data = data or [[0.0]]
     chart.categoryAxis.categoryNames = [row["metric"] for row in rows] or ["(none)"]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
@@ -317,10 +324,10 @@ def _metric_chart(section: dict[str, Any]) -> Drawing:
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.labels.fontSize = 7
     drawing.add(chart)
-    drawing.add(String(18 * mm, 51 * mm, "Met % per metric", fontName="Helvetica-Bold",
+    drawing.add(String(18 * mm, 50 * mm, "Met % per metric", fontName="Helvetica-Bold",
                        fontSize=9))  # fmt: skip
     names = ["Met %"] + ([f"Commitment {percent(commitment)}"] if commitment is not None else [])
-    drawing.add(_legend(_WIDTH - 48 * mm, 40 * mm, [_BLUE, colors.HexColor("#e8b4b0")], names))
+    drawing.add(_legend(_WIDTH - 48 * mm, 36 * mm, [_BLUE, colors.HexColor("#e8b4b0")], names))
     return drawing
 
 
@@ -332,9 +339,9 @@ def _week_chart(section: dict[str, Any]) -> Drawing:
     data: list[list[float | None]] = [values or [None]]
     if commitment is not None:
         data.append([100 * commitment] * max(1, len(rows)))
-    drawing = Drawing(_WIDTH, 55 * mm)
+    drawing = Drawing(_WIDTH, 54 * mm)
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 18 * mm, 8 * mm, _WIDTH - 70 * mm, 40 * mm
+    chart.x, chart.y, chart.width, chart.height = 18 * mm, 7 * mm, _WIDTH - 70 * mm, 36 * mm
     chart.data = data
     chart.categoryAxis.categoryNames = [row["week"] for row in rows] or ["(none)"]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
@@ -350,10 +357,10 @@ def _week_chart(section: dict[str, Any]) -> Drawing:
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.labels.fontSize = 7
     drawing.add(chart)
-    drawing.add(String(18 * mm, 51 * mm, "Met % per week (ISO)", fontName="Helvetica-Bold",
+    drawing.add(String(18 * mm, 50 * mm, "Met % per week (ISO)", fontName="Helvetica-Bold",
                        fontSize=9))  # fmt: skip
     names = ["Met %"] + ([f"Commitment {percent(commitment)}"] if commitment is not None else [])
-    drawing.add(_legend(_WIDTH - 48 * mm, 40 * mm, [_BLUE, _RED], names))
+    drawing.add(_legend(_WIDTH - 48 * mm, 36 * mm, [_BLUE, _RED], names))
     return drawing
 
 
