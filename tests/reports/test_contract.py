@@ -237,3 +237,27 @@ def test_the_pdf_has_the_account_the_credit_and_the_breaches(files: tuple[Path, 
     assert b"(1,500.00)" in text  # the total credit
     assert b"(7h 00m)" in text  # A3's 420 minutes over target
     assert b"(on_hold 4h 00m)" in text
+
+
+BARE = CONFIG.replace(
+    "  beta: {name: Beta, tier: standard}",
+    "  beta: {name: 'Beta <b>&</b>', contract: {credits: [{below: 0.9, credit: 0.1}]}}",
+)
+
+
+def test_a_period_without_clocks_and_a_contract_without_fee_still_render(
+    files: tuple[Path, Path],
+) -> None:
+    config, log = files
+    config.write_text(BARE)
+    report = contract_report_from_file(
+        log, load_config(config), now=AT, start="2026-04-01", end="2026-04-30"
+    )
+    acme, beta = report_document(report)["accounts"]
+    assert acme["metrics"] == [] and acme["overall"]["compliance"] is None
+    assert acme["credit_total"] == 0  # no decided clock: no credit
+    assert beta["credit_total"] is None and beta["overall"]["meets_commitment"] is None
+    assert b"No clock started in the period" in pdf_text(render_pdf(report))
+    page = render_html(report)
+    assert "Beta &lt;b&gt;&amp;&lt;/b&gt;" in page and "<b>&</b>" not in page
+    assert list(csv.DictReader(io.StringIO(render_csv(report))))[1]["credit_amount"] == ""

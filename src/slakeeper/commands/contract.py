@@ -116,6 +116,7 @@ def print_contract(report: Any, path: Path | None = None) -> None:
 
 
 def _section_tables(section: dict[str, Any]) -> list[Any]:
+    from rich.markup import escape
     from rich.table import Table
 
     from slakeeper.services.contract_documents import (
@@ -131,7 +132,8 @@ def _section_tables(section: dict[str, Any]) -> list[Any]:
         f"below {percent(r['below'])}: {percent(r['credit'])}" for r in contract["credits"]
     )
     head = (
-        f"[bold]{section['name']}[/bold] ({section['account']}, tier {section['tier'] or '-'}): "
+        f"[bold]{escape(section['name'])}[/bold] ({escape(section['account'])}, "
+        f"tier {escape(section['tier'] or '-')}): "
         f"{period['first_day']} to {period['last_day']} in {period['timezone']}\n"
         f"commitment {percent(contract['commitment'])}, monthly fee "
         f"{money(contract['monthly_fee'])}, credit rows {rows or 'none'} (rows do not stack)"

@@ -118,7 +118,7 @@ def _section(section: dict[str, Any], now: str, styles: dict[str, ParagraphStyle
         Paragraph("Compliance per metric", styles["h2"]),
         _metrics(section),
         Spacer(1, 3 * mm),
-        KeepTogether([_metric_chart(section), Spacer(1, 2 * mm), _week_chart(section)]),
+        _charts(section, styles),
         CondPageBreak(_HEADROOM),
         Paragraph("Service credits, month by month", styles["h2"]),
         _credits(section),
@@ -297,6 +297,13 @@ def _paused(section: dict[str, Any], styles: dict[str, ParagraphStyle]) -> Any:
     return table
 
 
+def _charts(section: dict[str, Any], styles: dict[str, ParagraphStyle]) -> Any:
+    """The two charts; a line saying why there are none when no clock started."""
+    if not section["metrics"]:
+        return Paragraph("No clock started in the period: nothing to chart.", styles["muted"])
+    return KeepTogether([_metric_chart(section), Spacer(1, 2 * mm), _week_chart(section)])
+
+
 def _values(rows: list[dict[str, Any]]) -> list[float | None]:
     return [None if r["compliance"] is None else 100 * r["compliance"] for r in rows]
 
@@ -311,8 +318,8 @@ def _metric_chart(section: dict[str, Any]) -> Drawing:
     drawing = Drawing(_WIDTH, 54 * mm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 18 * mm, 7 * mm, _WIDTH - 70 * mm, 36 * mm
-    chart.data = data or [[0.0]]
-    chart.categoryAxis.categoryNames = [row["metric"] for row in rows] or ["(none)"]
+    chart.data = data
+    chart.categoryAxis.categoryNames = [row["metric"] for row in rows]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.bars[0].fillColor = _BLUE
     if len(data) > 1:
@@ -336,14 +343,14 @@ def _week_chart(section: dict[str, Any]) -> Drawing:
     commitment = section["contract"]["commitment"]
     rows = section["weeks"]
     values = _values(rows)
-    data: list[list[float | None]] = [values or [None]]
+    data: list[list[float | None]] = [values]
     if commitment is not None:
-        data.append([100 * commitment] * max(1, len(rows)))
+        data.append([100 * commitment] * len(rows))
     drawing = Drawing(_WIDTH, 54 * mm)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 18 * mm, 7 * mm, _WIDTH - 70 * mm, 36 * mm
     chart.data = data
-    chart.categoryAxis.categoryNames = [row["week"] for row in rows] or ["(none)"]
+    chart.categoryAxis.categoryNames = [row["week"] for row in rows]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.lines[0].strokeColor = _BLUE
     chart.lines[0].strokeWidth = 2
