@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from slakeeper.core.errors import InputError
 from slakeeper.services import reports
+from slakeeper.store.session import Database
 from slakeeper.web.deps import ClockDep, DatabaseDep
 from slakeeper.web.schemas import ExactJSONResponse, query_instant
 
@@ -58,7 +59,7 @@ def get_report(
 
 
 def _contract(
-    database: Any,
+    database: Database,
     now: int,
     accounts: list[str] | None,
     start: str | None,
