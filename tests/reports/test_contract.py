@@ -189,6 +189,15 @@ def test_the_database_gives_the_same_report_as_the_file(
         stored = contract_report_from_database(database, now=AT, **period)  # type: ignore[arg-type]
         assert report_document(stored) == report_document(offline(files, **period))
     assert report_document(stored)["accounts"][0]["credit_total"] == pytest.approx(0.15 * FEE)
+    # Judged earlier than the events go: A3-A5 do not exist yet, A2's resolution runs.
+    config, log = files
+    early = parse_instant_us("2026-03-03T00:00:00Z")
+    stored = contract_report_from_database(database, now=early)
+    assert report_document(stored) == report_document(
+        contract_report_from_file(log, load_config(config), now=early)
+    )
+    overall = report_document(stored)["accounts"][0]["overall"]
+    assert (overall["met"], overall["breached"], overall["running"]) == (2, 1, 1)
 
 
 def test_the_csv_has_a_month_record_and_a_record_per_clock(files: tuple[Path, Path]) -> None:
