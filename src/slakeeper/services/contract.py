@@ -116,7 +116,8 @@ def period_of(
         bounds.append(bound)
     begin, finish = bounds
     if finish <= begin:
-        raise InputError("must be after --from (the period is empty)", path=(f"{prefix}to",))
+        message = f"must be after {prefix}from (the period is empty)"
+        raise InputError(message, path=(f"{prefix}to",))
     if finish - begin > _LONGEST:
         raise InputError("a period is at most 100 years long", path=(f"{prefix}to",))
     return Period(begin, finish, zone_name, _months(begin, finish, zone_name))
