@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import shutil
 import sys
@@ -378,7 +379,7 @@ def report_command(
         str,
         typer.Argument(
             help="compliance, service-level, times, resolution-quality, escalations, csat, "
-            "backlog or breach-causes (docs/reports.md)."
+            "backlog, breach-causes or contract (docs/reports.md)."
         ),
     ],
     config: Annotated[
@@ -409,12 +410,36 @@ def report_command(
     time: Annotated[
         str, typer.Option("--time", help="service-level: business or calendar time.")
     ] = "business",
-    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    output: Annotated[
+        str, typer.Option("--format", help="table, json or csv; contract: also html or pdf.")
+    ] = "table",
+    account: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--account",
+            help="contract: account ids (repeat or comma-separate; default: every account "
+            "with a contract).",
+        ),
+    ] = None,
+    path: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file (default: stdout).")
+    ] = None,
 ) -> None:
     """Report over history: from an event file, or from the database (SLAKEEPER_DATABASE_URL)."""
     from slakeeper.services import reports
 
-    reports.check_format(output)
+    reports.check_name(name)
+    reports.check_format(output, name=name)
+    if name in reports.DOCUMENTS:
+        from slakeeper.commands.contract import run_contract
+
+        run_contract(
+            config=config, events=events, now=_now(now), accounts=account, start=start,
+            end=end, timezone=timezone, output=output, path=path,
+        )  # fmt: skip
+        return
+    if account:
+        raise InputError("only the contract report takes accounts", path=("--account",))
     query = reports.parse_query(
         name, by=by, start=start, end=end, timezone=timezone, within=within, time=time
     )
@@ -435,13 +460,19 @@ def report_command(
         with open_database().read() as connection:
             tables = reports.tables_from_database(connection, at)
     columns, rows = reports.run_report(name, tables, query)
-    if output == "table":
+    from slakeeper.commands.contract import write_output
+
+    if output == "table" and path is None:
         print_rows(columns, rows)
+    elif output == "table":
+        buffer = io.StringIO()
+        print_rows(columns, rows, file=buffer)
+        write_output(buffer.getvalue().encode(), path)
     else:
-        sys.stdout.write(reports.render(columns, rows, output))
+        write_output(reports.render(columns, rows, output).encode(), path)
 
 
-def print_rows(columns: list[str], rows: list[dict[str, Any]]) -> None:
+def print_rows(columns: list[str], rows: list[dict[str, Any]], file: Any = None) -> None:
     """Print report rows as a table (ratios and seconds to 4 decimals, null as -)."""
     from rich.console import Console
     from rich.table import Table
@@ -449,7 +480,7 @@ def print_rows(columns: list[str], rows: list[dict[str, Any]]) -> None:
     table = Table(*columns)
     for row in rows:
         table.add_row(*(_cell(row[column]) for column in columns))
-    Console(width=max(160, 12 * len(columns))).print(table)
+    Console(width=max(160, 12 * len(columns)), file=file).print(table)
 
 
 def _cell(value: Any) -> str:

@@ -52,9 +52,3 @@ def test_a_bad_parameter_is_422_naming_it(service: Service) -> None:
         answer = service.get("/api/v1/reports/compliance", **params)
         assert answer.status_code == 422, (field, answer.text)
         assert answer.json()["field"] == field
-
-
-def test_the_contract_report_is_not_yet_available(service: Service) -> None:
-    answer = service.get("/api/v1/reports/contract")
-    assert answer.status_code == 422
-    assert "not yet available" in answer.json()["detail"]

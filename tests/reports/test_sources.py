@@ -19,7 +19,7 @@ from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.configs import store_config
 from slakeeper.services.ingest import ingest_events
 from slakeeper.services.reports import (
-    LATER,
+    DOCUMENTS,
     NAMES,
     parse_query,
     run_report,
@@ -53,7 +53,7 @@ def ingested(database: Database, config: str, events: list[dict[str, object]], n
 def all_reports(tables: Tables) -> dict[tuple[str, str], list[dict[str, object]]]:
     found = {}
     for name in NAMES:
-        if name in LATER:
+        if name in DOCUMENTS:
             continue
         for by in GROUPINGS[name]:
             found[(name, by)] = run_report(name, tables, parse_query(name, by=by))[1]

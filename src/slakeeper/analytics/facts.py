@@ -25,7 +25,14 @@ from slakeeper.core.policies import Metric, Status
 from slakeeper.core.timelines import add_us, between_us
 from slakeeper.core.zones import load_zone
 
-__all__ = ["NO_TEAM", "TicketFacts", "breach_causes", "causes_text", "ticket_facts"]
+__all__ = [
+    "NO_TEAM",
+    "TicketFacts",
+    "breach_causes",
+    "causes_text",
+    "status_changes",
+    "ticket_facts",
+]
 
 NO_TEAM = "(none)"  # the team name of time spent with no team assigned
 
@@ -92,6 +99,18 @@ def ticket_facts(result: TicketResult, events: Sequence[Event]) -> TicketFacts:
             if cycle.breached_at is not None
         },
     )
+
+
+def status_changes(events: Sequence[Event]) -> list[tuple[int, str]]:
+    """The ticket's status over time, (from instant, status) in order, from ``created``."""
+    log = _applied(events)
+    status = log[0].status or Status.NEW
+    changes = [(log[0].at, status.value)]
+    for event in log[1:]:
+        if event.type is EventType.STATUS and event.status not in (None, status):
+            status = event.status
+            changes.append((event.at, status.value))
+    return changes
 
 
 def _applied(events: Sequence[Event]) -> list[Event]:

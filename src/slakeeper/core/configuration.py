@@ -46,8 +46,13 @@ class Contract:
 
     def credit_for(self, compliance: float) -> float:
         """The credit share owed: the row with the lowest ``below`` that compliance is under."""
+        row = self.credit_row(compliance)
+        return row.credit if row is not None else 0.0
+
+    def credit_row(self, compliance: float) -> CreditRow | None:
+        """The row that gives the credit (rows do not stack); None when none applies."""
         rows = [row for row in self.credits if compliance < row.below]
-        return min(rows, key=lambda row: row.below).credit if rows else 0.0
+        return min(rows, key=lambda row: row.below) if rows else None
 
 
 @dataclass(frozen=True)

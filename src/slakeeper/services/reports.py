@@ -40,9 +40,10 @@ from slakeeper.services.refresh import ticket_tier
 from slakeeper.store import queries
 
 __all__ = [
+    "DOCUMENTS",
     "FORMATS",
-    "LATER",
     "NAMES",
+    "instant_bound",
     "parse_query",
     "render",
     "run_report",
@@ -50,29 +51,29 @@ __all__ = [
     "tables_from_file",
 ]
 
-LATER = ("contract",)  # reports named by the contract that another step delivers
-NAMES = (*REPORTS, *LATER)
+DOCUMENTS = ("contract",)  # reports written as documents (services/contract.py), not rows
+NAMES = (*REPORTS, *DOCUMENTS)
 FORMATS = ("table", "json", "csv")
-LATER_FORMATS = ("html", "pdf")
+DOCUMENT_FORMATS = (*FORMATS, "html", "pdf")
 _US_PER_DAY = 86_400_000_000
 
 
 def check_name(name: str) -> None:
-    """Refuse an unknown report (NotFoundError) or one not available yet (InputError)."""
-    if name in LATER:
-        raise InputError(f"report {name!r} is not yet available", path=("name",))
-    if name not in REPORTS:
+    """Refuse an unknown report (NotFoundError)."""
+    if name not in NAMES:
         known = ", ".join(NAMES)
         raise NotFoundError(f"no report {name!r} (reports: {known})")
 
 
-def check_format(value: str, prefix: str = "--") -> str:
-    """The output format; html and pdf are refused as not yet available."""
-    if value in LATER_FORMATS:
-        raise InputError(f"format {value!r} is not yet available", path=(f"{prefix}format",))
-    if value not in FORMATS:
+def check_format(value: str, prefix: str = "--", name: str | None = None) -> str:
+    """The output format of report ``name``; html and pdf are the contract report's only."""
+    allowed = DOCUMENT_FORMATS if name in DOCUMENTS else FORMATS
+    if value in DOCUMENT_FORMATS and value not in allowed:
+        message = f"format {value!r} is for the contract report (expected {', '.join(allowed)})"
+        raise InputError(message, path=(f"{prefix}format",))
+    if value not in allowed:
         raise InputError(
-            f"unknown format {value!r} (expected {', '.join(FORMATS)})", path=(f"{prefix}format",)
+            f"unknown format {value!r} (expected {', '.join(allowed)})", path=(f"{prefix}format",)
         )
     return value
 
@@ -90,6 +91,8 @@ def parse_query(
 ) -> Query:
     """Read a report's parameters (``prefix`` names them: ``--by`` or ``by``)."""
     check_name(name)
+    if name in DOCUMENTS:
+        raise InputError(f"report {name!r} is a document: see services/contract.py")
     _, default_by, per_ticket = REPORTS[name]
     try:
         load_zone(timezone)
@@ -100,8 +103,8 @@ def parse_query(
         raise InputError(message, path=(f"{prefix}time",))
     return Query(
         by=_keys(by, default_by, per_ticket, f"{prefix}by"),
-        start=_bound(start, timezone, f"{prefix}from", inclusive_day=False),
-        end=_bound(end, timezone, f"{prefix}to", inclusive_day=True),
+        start=instant_bound(start, timezone, f"{prefix}from", inclusive_day=False),
+        end=instant_bound(end, timezone, f"{prefix}to", inclusive_day=True),
         timezone=timezone,
         within=_within(within, time == "calendar", f"{prefix}within"),
         calendar_time=time == "calendar",
@@ -125,7 +128,9 @@ def _keys(
     return keys
 
 
-def _bound(text: str | None, timezone: str, option: str, *, inclusive_day: bool) -> int | None:
+def instant_bound(
+    text: str | None, timezone: str, option: str, *, inclusive_day: bool
+) -> int | None:
     """An instant (RFC 3339 with an offset) or a date: local midnight in ``timezone``.
 
     A ``--to`` date includes that whole day (the bound is the next local midnight).
@@ -160,6 +165,8 @@ def _within(text: str | None, calendar_time: bool, option: str) -> int:
 def run_report(name: str, tables: Tables, query: Query) -> tuple[list[str], list[dict[str, Any]]]:
     """The columns and rows of report ``name`` (docs/reports.md)."""
     check_name(name)
+    if name in DOCUMENTS:
+        raise InputError(f"report {name!r} is a document: see services/contract.py")
     return compute(name, tables, query)
 
 
