@@ -180,3 +180,19 @@ def test_recompute_since_a_date_takes_only_tickets_created_since(configured: Con
     assert "1 ticket re-evaluated" in earlier.text
     bad = configured.post("/config/recompute", csrf_token=token, scope="since", since="soon")
     assert bad.status_code == 422 and "since: invalid date" in bad.text
+
+
+def test_before_any_configuration_the_pages_say_so(console: Console) -> None:
+    console.login("admin")
+    page = console.client.get("/config")
+    assert page.status_code == 200 and "No configuration is stored yet." in page.text
+    assert console.client.get("/config/versions").status_code == 200
+    assert console.client.get("/config/versions/1").status_code == 404
+    reports = console.client.get("/reports")
+    assert reports.status_code == 200 and "Nothing in this period." in reports.text
+    token = csrf_of(page.text)
+    first = console.post("/config", csrf_token=token, text=EXAMPLE_CONFIG.read_text())
+    assert first.headers["location"] == "/config/versions/1?saved=1"
+    assert (
+        "Changes from nothing (the first version)" in console.client.get("/config/versions/1").text
+    )

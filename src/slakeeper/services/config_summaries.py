@@ -63,8 +63,8 @@ class DayRow:
 
 @dataclass(frozen=True)
 class Holiday:
-    """A closed local date and why: its name from a holiday set, or ``holidays`` for a
-    date the calendar lists itself."""
+    """A closed local date and why: its name and holiday set, or a date the calendar
+    lists itself."""
 
     day: date
     name: str
@@ -98,7 +98,7 @@ def holiday_list(calendar: Calendar, years: Iterable[int]) -> list[Holiday]:
     import holidays
 
     wanted = set(years)
-    found = {day: Holiday(day, "holiday", "holidays") for day in calendar.holidays}
+    found: dict[date, Holiday] = {}
     for code in calendar.holiday_sets:
         country, _, subdivision = code.partition("-")
         named = holidays.country_holidays(
@@ -106,6 +106,8 @@ def holiday_list(calendar: Calendar, years: Iterable[int]) -> list[Holiday]:
         )
         for day, name in named.items():
             found.setdefault(day, Holiday(day, str(name), code))
+    for day in calendar.holidays:  # a set's name, when the date is in one, says more
+        found.setdefault(day, Holiday(day, "holiday", "the calendar's own date"))
     return sorted(
         (h for h in found.values() if h.day.year in wanted and h.day not in calendar.overrides),
         key=lambda h: h.day,

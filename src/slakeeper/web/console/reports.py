@@ -36,7 +36,6 @@ from slakeeper.web.permissions import ADMIN
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str | None, Query(max_length=64)]
 CONTRACT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
                   "csv": "text/csv; charset=utf-8"}  # fmt: skip
 MAX_WHATIF_DAYS = 366  # a what-if replays history: the period bounds what it counts
@@ -70,11 +69,9 @@ def reports_page(
         "period": period,
         "groups": GROUPS,
         "board": dashboard,
-        "charts": [dashboard.compliance, dashboard.service_level, dashboard.times,
-                   dashboard.trends, dashboard.causes],
         "accounts": accounts,
         "can_whatif": user is not None and user.role in ADMIN,
-    }  # fmt: skip
+    }
     return render(request, "reports.html", context)
 
 
