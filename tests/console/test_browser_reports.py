@@ -89,6 +89,12 @@ def test_the_grouping_is_kept_in_the_url(page: Any, site: Site) -> None:
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"group=channel"))
     assert "by channel" in (page.locator("#chart-compliance-title").text_content() or "")
+    page.wait_for_function("() => document.querySelector('#chart-compliance').chart")
+    labels = page.locator("#chart-compliance").evaluate(
+        "c => c.chart.data.datasets.map(d => d.label)"
+    )
+    channels = site.api("/api/v1/reports/compliance", by="channel")
+    assert labels == sorted(row["channel"] for row in channels)
     page.reload()
     assert page.get_by_label("Group by").input_value() == "channel"
 

@@ -46,12 +46,10 @@
     });
   }
 
-  function drawAll(root) {
-    (root || document).querySelectorAll("canvas.chart").forEach(function (canvas) {
-      if (!canvas.chart) draw(canvas);
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.target); });
+  // Drawn once, at load: the reports page reloads whole when its period changes (htmx,
+  // configured with allowScriptTags false, drops <script> elements, data ones included,
+  // from content it swaps in).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("canvas.chart").forEach(draw);
+  });
 })();
