@@ -24,12 +24,14 @@ __all__ = ["RecomputeResult", "RecomputeSelection", "recompute"]
 
 @dataclass(frozen=True)
 class RecomputeSelection:
-    """Which tickets to recompute: by id, by account, open only, or all (combined with AND)."""
+    """Which tickets to recompute: by id, by account, open only, created since an instant,
+    or all (combined with AND)."""
 
     tickets: tuple[str, ...] = ()
     account: str | None = None
     open_only: bool = False
     everything: bool = False
+    created_since: int | None = None  # µs: tickets created at or after it
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def recompute(
     database: Database, selection: RecomputeSelection, *, actor: str, now: int, batch: int = 500
 ) -> RecomputeResult:
     """Move the selected tickets to the newest version and re-evaluate them (audited)."""
-    if not (selection.tickets or selection.account or selection.open_only or selection.everything):
+    chosen = (selection.tickets, selection.account, selection.open_only, selection.everything)
+    if not any(chosen) and selection.created_since is None:
         raise InputError("choose tickets: ids, an account, open tickets, or all", path=("tickets",))
     with database.read() as connection:
         version = current_number(connection)
@@ -84,6 +87,8 @@ def _selected(connection: Connection, selection: RecomputeSelection) -> list[str
         query = query.where(TicketRow.account == selection.account)
     if selection.open_only:
         query = query.where(TicketRow.is_open.is_(True))
+    if selection.created_since is not None:
+        query = query.where(TicketRow.created_at >= selection.created_since)
     return list(connection.execute(query).scalars())
 
 
@@ -102,4 +107,5 @@ def _describe(selection: RecomputeSelection) -> dict[str, object]:
         "account": selection.account,
         "open_only": selection.open_only,
         "all": selection.everything,
+        "created_since": selection.created_since,
     }

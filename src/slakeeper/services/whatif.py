@@ -19,6 +19,7 @@ Compliance is met ÷ (met + breached) (DESIGN.md section 4); severity is the tic
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,23 @@ from slakeeper.core.configuration import Configuration
 from slakeeper.core.evaluation import Diagnostic, evaluate_logged
 from slakeeper.core.events import Event, EventType
 from slakeeper.services.credits import Months, credits_owed, zone_of
-from slakeeper.services.histories import Pass, Window, fold_tickets
+from slakeeper.services.histories import (
+    Pass,
+    Window,
+    fold_tickets,
+    stored_configuration,
+    stored_history,
+)
+from slakeeper.store.session import Database
 
-__all__ = ["Comparison", "WhatifFold", "changed_severities", "compare", "run_whatif"]
+__all__ = [
+    "Comparison",
+    "WhatifFold",
+    "changed_severities",
+    "compare",
+    "compare_stored",
+    "run_whatif",
+]
 
 NONE = "-"  # the account or severity of a ticket that has none
 # (configuration 0 current / 1 proposed, account, severity, metric, month) -> [met, breached]
@@ -292,3 +307,21 @@ def _sides(sides: list[tuple[list[int], float | None]]) -> dict[str, Any]:
         row["current_credits"], row["proposed_credits"] = credits
         row["credits_change"] = credits[1] - credits[0]
     return row
+
+
+_ONE_AT_A_TIME = threading.Lock()  # a replay is CPU-bound: two at once only share the cores
+
+
+def compare_stored(
+    database: Database, proposed: Configuration, now: int, window: Window
+) -> tuple[Comparison, Pass]:
+    """The stored history replayed under the newest stored and the ``proposed``
+    configuration, clocks started in ``window`` counted (the console's what-if).
+
+    One replay at a time per process, in this process (no forked workers: the caller is
+    a thread of a web server); nothing stored changes.
+    """
+    with _ONE_AT_A_TIME:
+        current = stored_configuration(database)
+        with stored_history(database) as path:
+            return run_whatif(path, current, proposed, now, window, workers=1)

@@ -20,7 +20,9 @@ from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
 from slakeeper.web.api import alerts, config, events, health, reports, tickets, triage
 from slakeeper.web.console import alerts as alert_pages
+from slakeeper.web.console import configs as config_pages
 from slakeeper.web.console import login, queue
+from slakeeper.web.console import reports as report_pages
 from slakeeper.web.console import tickets as ticket_pages
 from slakeeper.web.console import users as user_pages
 from slakeeper.web.console.pages import STATIC, install_console_handlers
@@ -78,6 +80,8 @@ def create_app(
     install_console_handlers(app)
     for page in (login, queue, ticket_pages, alert_pages, user_pages):
         app.include_router(page.router)
+    app.include_router(report_pages.router)
+    app.include_router(config_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

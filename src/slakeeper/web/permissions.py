@@ -67,6 +67,16 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/alerts/{alert_id}/ack"): ACKERS,
     ("POST", "/alerts/{alert_id}/retry"): ADMIN,
     ("GET", "/users"): ADMIN,
+    ("GET", "/reports"): READERS,
+    ("GET", "/reports/contract.{fmt}"): READERS,
+    ("GET", "/reports/whatif"): ADMIN,
+    ("POST", "/reports/whatif"): ADMIN,
+    ("GET", "/config"): READERS,
+    ("POST", "/config"): ADMIN,
+    ("POST", "/config/validate"): ADMIN,
+    ("POST", "/config/recompute"): ADMIN,
+    ("GET", "/config/versions"): READERS,
+    ("GET", "/config/versions/{number}"): READERS,
 }
 
 
