@@ -3,7 +3,6 @@ hand-built history of tests/reports (ingested through the API), on each database
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from typing import Any
 
@@ -17,6 +16,7 @@ from slakeeper.services.histories import Window
 from slakeeper.services.reports import parse_query, run_report, tables_from_database
 from slakeeper.services.whatif import compare_stored
 from tests.console.conftest import Console, csrf_of
+from tests.reports import contract_history
 from tests.reports.history import CONFIG, EVENTS, NOW
 
 PERIOD = {"from": "2026-03-02", "to": "2026-03-05", "timezone": "UTC"}
@@ -118,16 +118,39 @@ def test_a_bad_period_is_a_page_naming_the_parameter(history: Console) -> None:
     assert history.client.get("/reports", params={"group": "planet"}).status_code == 422
 
 
-def test_the_contract_download_needs_the_contract_module(history: Console) -> None:
+@pytest.mark.parametrize("fmt", ["html", "pdf", "csv"])
+def test_the_contract_report_downloads_as_the_service_writes_it(console: Console, fmt: str) -> None:
+    from slakeeper.services import contract, contract_documents
+
+    service = console.service
+    assert service.put_config(contract_history.CONFIG).status_code == 201
+    service.clock.set(contract_history.NOW)
+    assert service.post_events(contract_history.EVENTS).status_code == 200
+    console.login("viewer")
+    params = {"account": "acme", "from": "2026-02-01", "to": "2026-03-31", "timezone": "UTC"}
+    answer = console.client.get(f"/reports/contract.{fmt}", params=params)
+    assert answer.status_code == 200, answer.text[:300]
+    report = contract.contract_report_from_database(
+        service.database, now=service.clock.now(), accounts="acme", start="2026-02-01",
+        end="2026-03-31", timezone="UTC", prefix="",
+    )  # fmt: skip
+    name = contract_documents.file_name(report, fmt)
+    assert answer.headers["content-disposition"] == f'attachment; filename="{name}"'
+    assert answer.headers["content-type"].startswith(contract_documents.MEDIA_TYPES[fmt])
+    if fmt == "csv":
+        assert answer.text == contract_documents.render_csv(report)
+    elif fmt == "html":
+        assert "Acme Corp" in answer.text and "<canvas" in answer.text
+    else:
+        assert answer.content.startswith(b"%PDF-")
+
+
+def test_a_contract_download_of_a_bad_account_or_format_says_which(history: Console) -> None:
     history.login("viewer")
     params = {"account": "acme", "from": "2026-03-01", "to": "2026-03-31"}
-    answer = history.client.get("/reports/contract.csv", params=params)
-    if importlib.util.find_spec("slakeeper.services.contract") is None:
-        assert answer.status_code == 501
-        assert "the contract report is not installed" in answer.text.lower()
-    else:
-        assert answer.status_code == 200
-        assert "attachment" in answer.headers["content-disposition"]
+    answer = history.client.get("/reports/contract.csv", params=params)  # acme: no contract
+    assert answer.status_code == 422
+    assert "account" in answer.text
     assert history.client.get("/reports/contract.doc", params=params).status_code == 422
 
 

@@ -3,7 +3,6 @@ the what-if comparison of a proposed configuration (admins)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -30,7 +29,8 @@ from slakeeper.services.dashboards import (
 from slakeeper.services.histories import Window
 from slakeeper.services.reports import parse_query, tables_from_database
 from slakeeper.services.whatif import compare_stored
-from slakeeper.web.console.pages import ConsoleUser, refused_page, render, templates
+from slakeeper.store.session import Database
+from slakeeper.web.console.pages import ConsoleUser, render, templates
 from slakeeper.web.deps import ClockDep, DatabaseDep
 from slakeeper.web.permissions import ADMIN
 
@@ -81,34 +81,30 @@ def _accounts(connection: Connection) -> list[tuple[str, str]]:
     return [(a.id, a.name or a.id) for a in sorted(config.accounts.values(), key=lambda a: a.id)]
 
 
-class ContractMissing(Exception):
-    """services/contract.py is not part of this installation."""
-
-
 def contract_download(
-    connection: Connection, *, account: str, start: str, end: str, timezone: str, fmt: str,
+    database: Database, *, account: str, start: str, end: str, timezone: str, fmt: str,
     now: int,
-) -> bytes | str:  # fmt: skip
-    """The glue to the contract report (slakeeper.services.contract): the file's content.
+) -> tuple[bytes | str, str]:  # fmt: skip
+    """An account's contract report (services/contract.py) in ``fmt``: the content and the
+    file name. Errors name the query parameter (``account``, ``from``, ``to``, ...)."""
+    from slakeeper.services import contract, contract_documents
 
-    The one place that knows that module's interface; ContractMissing when it is absent.
-    """
-    try:
-        contract: Any = importlib.import_module("slakeeper.services.contract")
-    except ModuleNotFoundError as exc:
-        if exc.name != "slakeeper.services.contract":
-            raise
-        raise ContractMissing from None
-    report = contract.contract_report(
-        connection, account=account, start=start, end=end, timezone=timezone, now=now
+    report = contract.contract_report_from_database(
+        database, now=now, accounts=account, start=start, end=end, timezone=timezone, prefix=""
     )
-    renderers = {"html": contract.render_html, "pdf": contract.render_pdf,
-                 "csv": contract.render_csv}  # fmt: skip
-    return renderers[fmt](report)  # type: ignore[no-any-return]
+    if fmt == "pdf":
+        from slakeeper.services.contract_pdf import render_pdf
+
+        body: bytes | str = render_pdf(report)
+    elif fmt == "html":
+        body = contract_documents.render_html(report)
+    else:
+        body = contract_documents.render_csv(report)
+    return body, contract_documents.file_name(report, fmt)
 
 
 @router.get("/reports/contract.{fmt}")
-def contract_file(
+async def contract_file(
     request: Request,
     fmt: str,
     _user: ConsoleUser,
@@ -122,19 +118,12 @@ def contract_file(
     """An account's contract report as a download (HTML, PDF or CSV)."""
     if fmt not in CONTRACT_TYPES:
         raise InputError(f"format must be html, pdf or csv, not {fmt!r}", path=("format",))
-    try:
-        with database.read() as connection:
-            body = contract_download(connection, account=account, start=start, end=end,
-                                     timezone=timezone, fmt=fmt, now=clock.now())  # fmt: skip
-    except ContractMissing:
-        return refused_page(request, 501, "Not installed", "The contract report is not installed.")
-    name = f"contract-{_safe(account)}-{_safe(start)}-{_safe(end)}.{fmt}"
+    body, name = await run_in_threadpool(
+        contract_download, database, account=account, start=start, end=end,
+        timezone=timezone, fmt=fmt, now=clock.now(),
+    )  # fmt: skip
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(body, media_type=CONTRACT_TYPES[fmt], headers=disposition)
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60]
 
 
 @router.get("/reports/whatif")
