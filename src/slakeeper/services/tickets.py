@@ -53,6 +53,7 @@ class QueueFilters:
     at_risk: bool | None = None
     breached: bool | None = None
     needs_triage: bool | None = None
+    account: str | None = None
 
 
 @dataclass
@@ -147,6 +148,7 @@ def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any
         "tier": TicketRow.account_tier,
         "channel": TicketRow.channel,
         "status": TicketRow.status,
+        "account": TicketRow.account,
     }
     for name, column in columns.items():
         value = getattr(filters, name)

@@ -19,8 +19,11 @@ from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
 from slakeeper.web.api import alerts, config, events, health, reports, tickets, triage
+from slakeeper.web.console import accounts as account_pages
 from slakeeper.web.console import alerts as alert_pages
+from slakeeper.web.console import customer as customer_pages
 from slakeeper.web.console import login, queue
+from slakeeper.web.console import risk as risk_pages
 from slakeeper.web.console import tickets as ticket_pages
 from slakeeper.web.console import users as user_pages
 from slakeeper.web.console.pages import STATIC, install_console_handlers
@@ -77,6 +80,8 @@ def create_app(
     # The console: each page checks its user against ROUTE_ROLES (web/console/pages.py).
     install_console_handlers(app)
     for page in (login, queue, ticket_pages, alert_pages, user_pages):
+        app.include_router(page.router)
+    for page in (risk_pages, account_pages, customer_pages):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -67,6 +67,13 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/alerts/{alert_id}/ack"): ACKERS,
     ("POST", "/alerts/{alert_id}/retry"): ADMIN,
     ("GET", "/users"): ADMIN,
+    ("GET", "/queue.csv"): READERS,
+    ("GET", "/risk"): READERS,
+    ("GET", "/accounts"): READERS,
+    ("GET", "/accounts/{account}"): READERS,
+    ("POST", "/accounts/{account}/links"): ADMIN,
+    ("POST", "/accounts/{account}/links/{link_id}/revoke"): ADMIN,
+    ("GET", "/c/{token}"): SIGNED,  # a customer link: its signature is the key
 }
 
 

@@ -110,6 +110,7 @@ class NavItem:
 def _nav() -> tuple[NavItem, ...]:
     # One entry per page; a page added later (risk, accounts, reports, config) is one line.
     pages = (("/", "Queue"), ("/alerts", "Alerts"), ("/users", "Users"))
+    pages += (("/risk", "At risk"), ("/accounts", "Accounts"))
     items = []
     for path, label in pages:
         rule = ROUTE_ROLES[("GET", path)]
