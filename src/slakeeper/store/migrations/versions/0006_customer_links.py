@@ -33,9 +33,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customer_links", schema=None) as batch_op:
         batch_op.create_index("ix_customer_links_account", ["account", "id"], unique=False)
+    with op.batch_alter_table("clocks", schema=None) as batch_op:
+        batch_op.create_index("ix_clocks_started_at", ["started_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("clocks", schema=None) as batch_op:
+        batch_op.drop_index("ix_clocks_started_at")
     with op.batch_alter_table("customer_links", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_links_account")
     op.drop_table("customer_links")
