@@ -11,7 +11,8 @@ configuration's ``accounts``, else the zone the caller names, UTC by default).
 
 Accounts are those of the current configuration and every account named on a ticket (the
 latter without a contract). Everything is counted in SQL: one grouped query over the
-clocks of the window per time zone, one over the open tickets.
+clocks started since the earliest period or week start (every zone's boundaries as
+buckets), one over the open tickets.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from slakeeper.services.credits import PeriodCredit, period_credit, zone_of
 from slakeeper.store.tickets import NO_DUE, ClockRow, TicketRow
 
 __all__ = [
+    "SORTS",
     "WEEKS",
     "AccountDetail",
     "AccountSummary",
@@ -303,6 +305,8 @@ def list_accounts(
     compliance against commitment), "compliance" (furthest under commitment first) or
     "name"."""
     checked_zone(timezone)  # an unknown zone is refused before any query
+    if sort not in SORTS:
+        raise InputError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}", path=("sort",))
     config = configuration_of(connection, current_number(connection))
     ids = account_ids(connection, config)
     if not ids:

@@ -70,12 +70,14 @@ def account_page(
     """One account: terms, this period, the weekly trend (a chart), open tickets, links."""
     now = clock.now()
     is_admin = user is not None and user.role in ADMIN
+    secret = link_secret(request) if is_admin else ""  # before the read: it may store the key
     with database.read() as connection:
         detail = read_account(connection, account, now, timezone=tz)
         queue = read_queue(connection, QueueFilters(account=account), now, cursor=None,
                            limit=TICKETS)  # fmt: skip
-        links = list_customer_links(connection, account=account, secret=link_secret(request)) \
-            if is_admin else []  # fmt: skip
+        links = []
+        if is_admin:
+            links = list_customer_links(connection, account=account, secret=secret)
     rows = [
         {"ticket": row, "at_risk": is_at_risk(row, now), "breached": is_breached(row, now),
          "badges": [b for c in queue.clocks[row.id] if (b := clock_badge(row, c, now))]}
@@ -127,11 +129,12 @@ def create_link(
     """Make a customer link for the account, valid ``days`` days."""
     assert user is not None
     now = clock.now()
+    secret = link_secret(request)
     with database.write() as connection:
         create_customer_link(
             connection, account=account, actor=f"user:{user.name}", now=now,
             expires_at=now + days * _US_PER_DAY, show_agents=show_agents == "yes",
-            secret=link_secret(request),
+            secret=secret,
         )  # fmt: skip
     return redirect(request, f"/accounts/{_quoted(account)}#links")
 

@@ -49,7 +49,7 @@ def _page(request: Request, template: str, context: dict[str, object], status: i
 def customer_page(request: Request, token: str, database: DatabaseDep, clock: ClockDep) -> Response:
     """The account's page when the link is good; a 404 page saying why not otherwise."""
     now = clock.now()
-    secret = link_secret(request)
+    secret = link_secret(request)  # before the read: the first use may store the key
     with database.read() as connection:
         try:
             link = customer_link_of(connection, token, now=now, secret=secret)
