@@ -167,10 +167,13 @@ def test_the_risk_and_accounts_pages_show_the_figures(history: Console) -> None:
 
 def test_an_unknown_time_zone_is_a_422_page_naming_tz(history: Console) -> None:
     history.login("viewer")
-    for path in ("/risk?tz=Mars/Olympus", "/accounts?tz=Mars/Olympus"):
+    for path in ("/risk?tz=Mars/Olympus", "/accounts?tz=Mars/Olympus", "/accounts/acme?tz=X"):
         answer = history.client.get(path)
         assert answer.status_code == 422
         assert "tz: unknown time zone" in answer.text
+    answer = history.client.get("/accounts?sort=size")
+    assert answer.status_code == 422
+    assert "sort: sort must be one of risk, compliance, name, not &#39;size&#39;" in answer.text
 
 
 @pytest.mark.parametrize(
