@@ -34,6 +34,7 @@ __all__ = [
     "clock_progress",
     "decode_cursor",
     "encode_cursor",
+    "filter_queue",
     "read_queue",
     "read_ticket",
     "read_ticket_events",
@@ -138,6 +139,13 @@ def read_queue(
     if more and last is not None:
         next_cursor = encode_cursor([last.queue_due, last.tier_rank, last.created_at, last.id])
     return QueuePage(rows, clocks, next_cursor, waiting_fields(connection, clocks))
+
+
+def filter_queue(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
+    """``query`` (over tickets) narrowed to the open tickets that ``filters`` select, in
+    queue order (the CSV export streams it whole)."""
+    query = _filtered(query.where(TicketRow.is_open.is_(True)), filters, now)
+    return query.order_by(*_ORDER)
 
 
 def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
