@@ -228,7 +228,7 @@ def account_ids(connection: Connection, config: Configuration) -> list[str]:
     on_tickets = connection.execute(
         select(TicketRow.account).where(TicketRow.account.is_not(None)).distinct()
     ).scalars()
-    return sorted(set(config.accounts) | set(on_tickets))
+    return sorted(set(config.accounts) | {name for name in on_tickets if name is not None})
 
 
 def _zones(ids: list[str], config: Configuration, default: str) -> dict[str, list[str]]:

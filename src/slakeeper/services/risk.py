@@ -90,7 +90,7 @@ def _due_groups(connection: Connection, low: int, high: int, column: Any) -> dic
     return {name or NOBODY: int(count) for name, count in connection.execute(query)}
 
 
-def _breached_today(connection: Connection, start: int, now: int) -> list[tuple[Any, ...]]:
+def _breached_today(connection: Connection, start: int, now: int) -> list[Any]:
     # A breached cycle's due instant is its breach instant (DESIGN.md section 4).
     query = (
         select(ClockRow.ticket, ClockRow.metric, ClockRow.team, ClockRow.due_at)

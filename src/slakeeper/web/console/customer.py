@@ -8,6 +8,9 @@ that is altered, unknown, revoked or expired shows a page that says so, and noth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -37,9 +40,9 @@ def link_secret(request: Request) -> str:
     return secret
 
 
-def _page(request: Request, template: str, context: dict[str, object], status: int) -> Response:
+def _page(request: Request, template: str, context: Mapping[str, Any], status: int) -> Response:
     response: HTMLResponse = templates.TemplateResponse(
-        request, template, context, status_code=status
+        request, template, dict(context), status_code=status
     )
     response.headers.update(CUSTOMER_HEADERS)
     return response
@@ -54,9 +57,9 @@ def customer_page(request: Request, token: str, database: DatabaseDep, clock: Cl
         try:
             link = customer_link_of(connection, token, now=now, secret=secret)
         except InvalidLinkError as exc:
-            context = {"title": "Link not valid", "message": str(exc)}
-            return _page(request, "customer_invalid.html", context, 404)
+            refusal = {"title": "Link not valid", "message": str(exc)}
+            return _page(request, "customer_invalid.html", refusal, 404)
         page = read_customer_page(connection, link, now)
-    context = {"title": page.summary.name or page.summary.id, "page": page, "now": now,
+    context: dict[str, Any] = {"title": page.summary.name or page.summary.id, "page": page, "now": now,
                "link": link}  # fmt: skip
     return _page(request, "customer.html", context, 200)
