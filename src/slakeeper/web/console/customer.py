@@ -60,6 +60,6 @@ def customer_page(request: Request, token: str, database: DatabaseDep, clock: Cl
             refusal = {"title": "Link not valid", "message": str(exc)}
             return _page(request, "customer_invalid.html", refusal, 404)
         page = read_customer_page(connection, link, now)
-    context: dict[str, Any] = {"title": page.summary.name or page.summary.id, "page": page, "now": now,
-               "link": link}  # fmt: skip
+    title = page.summary.name or page.summary.id
+    context: dict[str, Any] = {"title": title, "page": page, "now": now, "link": link}
     return _page(request, "customer.html", context, 200)
