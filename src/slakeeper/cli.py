@@ -23,6 +23,7 @@ import typer
 
 from slakeeper.commands.history import recommend_command, whatif_command
 from slakeeper.commands.imports import import_app
+from slakeeper.commands.links import link_app
 from slakeeper.commands.plan import plan_app
 from slakeeper.commands.service import db_app, monitor, serve, token_app, user_app
 from slakeeper.core.errors import InputError, SlaError
@@ -94,6 +95,7 @@ for _group, _name in (
     (token_app, "token"),
     (user_app, "user"),
     (import_app, "import"),
+    (link_app, "link"),
 ):
     for _command in _group.registered_commands:
         _command.callback = reports_errors(_command.callback)  # type: ignore[arg-type]

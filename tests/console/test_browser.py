@@ -261,3 +261,119 @@ def test_every_page_has_no_serious_accessibility_violation(
         assert width <= viewport["width"], f"{path} scrolls sideways at {size} width"
     context.close()
     assert {path: v for path, v in found.items() if v} == {}
+
+
+def _new_link(page: Any, site: Site, account: str) -> str:
+    """Make a customer link of ``account`` through the admin's form; its URL on the site
+    (the page writes it under SLAKEEPER_PUBLIC_URL, which the test server leaves unset)."""
+    sign_in(page, site, "admin", next_path=f"/accounts/{account}")
+    page.get_by_role("button", name="Create customer link").click()
+    page.wait_for_load_state()
+    url = page.locator("input.link-url").first.input_value()
+    assert url.startswith("http://127.0.0.1:8000/c/")
+    return site.url + url.removeprefix("http://127.0.0.1:8000")
+
+
+def _open_tickets_of(site: Site, account: str) -> list[str]:
+    found, cursor = [], None
+    while True:
+        params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        answer = site.api("/api/v1/queue", **params)
+        found += [item["ticket"] for item in answer["items"] if item["account"] == account]
+        cursor = answer["next_cursor"]
+        if not cursor:
+            return found
+
+
+def test_the_account_chart_draws_under_the_csp(browser: Any, site: Site) -> None:
+    context = browser.new_context(viewport=DESKTOP)  # the CSP enforced, unlike `page`'s
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    sign_in(page, site, "viewer", next_path="/accounts")
+    first = page.locator("table.accounts tbody tr").first
+    first.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/accounts/[^/?]+$"))
+    page.wait_for_function("() => window.Chart && Chart.getChart('trend-chart')")
+    painted = page.evaluate(
+        """() => { const c = document.getElementById('trend-chart');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+                   return [c.width, c.height, n]; }"""
+    )
+    assert painted[0] > 100 and painted[1] > 100
+    assert painted[2] > 1000  # axes, labels and the line: far from blank
+    assert [url for url in missing if not url.endswith("/favicon.ico")] == []
+    problems = [p for p in problems if "404" not in p]  # the favicon, checked above
+    assert problems == []  # no script or CSP error
+    context.close()
+
+
+def test_a_customer_link_shows_one_account_only(browser: Any, site: Site) -> None:
+    admin = browser.new_context(viewport=DESKTOP)
+    url = _new_link(admin.new_page(), site, "acme")
+    admin.close()
+    assert url.startswith(site.url + "/c/")
+    customer = browser.new_context(viewport=DESKTOP)  # no session: a customer's browser
+    page = customer.new_page()
+    answer = page.goto(url)
+    assert answer.status == 200
+    assert page.get_by_role("heading", name="Service levels for Acme Corp").is_visible()
+    shown = page.locator("tr[data-ticket]").evaluate_all("rs => rs.map(r => r.dataset.ticket)")
+    assert shown == _open_tickets_of(site, "acme")[:200]
+    assert page.get_by_role("navigation").count() == 0
+    assert page.get_by_role("button", name="Log out").count() == 0
+    assert page.get_by_role("link").count() == 0  # no way into the rest of the console
+    others = ["Globex", "Initech", "Umbrella", "Hooli", "Stark"]
+    text = page.locator("body").inner_text()
+    assert not [name for name in others if name in text]
+    altered = url[:-1] + ("A" if url[-1] != "A" else "B")
+    assert page.goto(altered).status == 404
+    assert page.get_by_text("This link is not valid").is_visible()
+    assert page.locator("tr[data-ticket]").count() == 0
+    customer.close()
+
+
+NEW_PAGES = ["/risk", "/risk?tz=America/New_York", "/accounts", "/accounts?sort=compliance",
+             "/accounts/acme", "{link}", "/c/1.1.not-a-link"]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_risk_accounts_and_customer_pages_have_no_serious_violation(
+    browser: Any, site: Site, size: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    shots = Path(os.environ.get("SLAKEEPER_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    viewport = DESKTOP if size == "desktop" else PHONE
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    page = context.new_page()
+    link = _new_link(page, site, "acme").removeprefix(site.url)
+    found: dict[str, list[str]] = {}
+    for path in NEW_PAGES:
+        page.goto(site.url + path.format(link=link))
+        if path == "/accounts/acme":
+            page.wait_for_function("() => window.Chart && Chart.getChart('trend-chart')")
+        found[path] = serious_violations(page)
+        name = re.sub(r"[^a-z0-9]+", "-", path.replace("{link}", "customer")).strip("-")
+        page.screenshot(path=str(shots / f"{size}-{name[:40]}.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{path} scrolls sideways at {size} width"
+    context.close()
+    assert {path: v for path, v in found.items() if v} == {}
+
+
+def test_the_accounts_list_is_reached_and_read_by_keyboard(page: Any, site: Site) -> None:
+    sign_in(page, site, "viewer")
+    for _ in range(12):  # skip link, brand, then the navigation
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.textContent") == "Accounts":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.url + "/accounts")
+    page.locator("table.accounts a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/[^/?]+$"))
+    assert page.get_by_role("heading", name=re.compile("Compliance, last 12 weeks")).is_visible()

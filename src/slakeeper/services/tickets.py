@@ -34,6 +34,7 @@ __all__ = [
     "clock_progress",
     "decode_cursor",
     "encode_cursor",
+    "filter_queue",
     "read_queue",
     "read_ticket",
     "read_ticket_events",
@@ -53,6 +54,7 @@ class QueueFilters:
     at_risk: bool | None = None
     breached: bool | None = None
     needs_triage: bool | None = None
+    account: str | None = None
 
 
 @dataclass
@@ -139,6 +141,13 @@ def read_queue(
     return QueuePage(rows, clocks, next_cursor, waiting_fields(connection, clocks))
 
 
+def filter_queue(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
+    """``query`` (over tickets) narrowed to the open tickets that ``filters`` select, in
+    queue order (the CSV export streams it whole)."""
+    query = _filtered(query.where(TicketRow.is_open.is_(True)), filters, now)
+    return query.order_by(*_ORDER)
+
+
 def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
     columns = {
         "team": TicketRow.team,
@@ -147,6 +156,7 @@ def _filtered(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any
         "tier": TicketRow.account_tier,
         "channel": TicketRow.channel,
         "status": TicketRow.status,
+        "account": TicketRow.account,
     }
     for name, column in columns.items():
         value = getattr(filters, name)

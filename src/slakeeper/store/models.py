@@ -5,6 +5,7 @@ from slakeeper.store.auth import ApiToken, AuditEntry
 from slakeeper.store.base import Base
 from slakeeper.store.configs import ConfigVersion
 from slakeeper.store.events import EventRow
+from slakeeper.store.links import CustomerLinkRow
 from slakeeper.store.tickets import ClockRow, TicketRow
 from slakeeper.store.triage import TriageRow
 from slakeeper.store.users import ConsoleKey, LoginFailure, UserRow
@@ -18,6 +19,7 @@ __all__ = [
     "ClockRow",
     "ConfigVersion",
     "ConsoleKey",
+    "CustomerLinkRow",
     "DeliveryRow",
     "EventRow",
     "LoginFailure",

@@ -114,4 +114,6 @@ class ClockRow(Base):
         Index("ix_clocks_ticket", "ticket", "metric", "team", "cycle", unique=True),
         # Clocks by state and due instant: "running clocks due before …", counts by state.
         Index("ix_clocks_status_due", "status", "due_at"),
+        # /accounts: the clocks started in this period or the trend's weeks, every account.
+        Index("ix_clocks_started_at", "started_at"),
     )

@@ -19,10 +19,13 @@ from slakeeper.services.monitor import Monitor
 from slakeeper.settings import Clock, Settings
 from slakeeper.store.session import Database, create_database
 from slakeeper.web.api import alerts, config, events, health, reports, tickets, triage
+from slakeeper.web.console import accounts as account_pages
 from slakeeper.web.console import alerts as alert_pages
 from slakeeper.web.console import configs as config_pages
+from slakeeper.web.console import customer as customer_pages
 from slakeeper.web.console import login, queue
 from slakeeper.web.console import reports as report_pages
+from slakeeper.web.console import risk as risk_pages
 from slakeeper.web.console import tickets as ticket_pages
 from slakeeper.web.console import users as user_pages
 from slakeeper.web.console.pages import STATIC, install_console_handlers
@@ -82,6 +85,8 @@ def create_app(
         app.include_router(page.router)
     app.include_router(report_pages.router)
     app.include_router(config_pages.router)
+    for page in (risk_pages, account_pages, customer_pages):
+        app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -77,6 +77,13 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("POST", "/config/recompute"): ADMIN,
     ("GET", "/config/versions"): READERS,
     ("GET", "/config/versions/{number}"): READERS,
+    ("GET", "/queue.csv"): READERS,
+    ("GET", "/risk"): READERS,
+    ("GET", "/accounts"): READERS,
+    ("GET", "/accounts/{account}"): READERS,
+    ("POST", "/accounts/{account}/links"): ADMIN,
+    ("POST", "/accounts/{account}/links/{link_id}/revoke"): ADMIN,
+    ("GET", "/c/{token}"): SIGNED,  # a customer link: its signature is the key
 }
 
 

@@ -108,9 +108,16 @@ class NavItem:
 
 
 def _nav() -> tuple[NavItem, ...]:
-    # One entry per page; a page added later (risk, accounts, reports, config) is one line.
-    pages = (("/", "Queue"), ("/alerts", "Alerts"), ("/users", "Users"))
-    pages += (("/reports", "Reports"), ("/config", "Config"))
+    # One entry per page, in the order of the navigation bar.
+    pages = (
+        ("/", "Queue"),
+        ("/risk", "At risk"),
+        ("/accounts", "Accounts"),
+        ("/alerts", "Alerts"),
+        ("/reports", "Reports"),
+        ("/config", "Config"),
+        ("/users", "Users"),
+    )
     items = []
     for path, label in pages:
         rule = ROUTE_ROLES[("GET", path)]

@@ -1,13 +1,15 @@
-"""GET / : the queue, most urgent first, filtered by the URL's query, 50 rows a page."""
+"""GET / : the queue, most urgent first, filtered by the URL's query, 50 rows a page;
+GET /queue.csv: the whole queue under the same filters, as CSV."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from slakeeper.core.errors import InputError
+from slakeeper.services.queue_export import queue_csv
 from slakeeper.services.tickets import (
     QueueFilters,
     clock_badge,
@@ -15,7 +17,7 @@ from slakeeper.services.tickets import (
     is_breached,
     read_queue,
 )
-from slakeeper.web.console.pages import ConsoleUser, render
+from slakeeper.web.console.pages import SECURITY_HEADERS, ConsoleUser, render
 from slakeeper.web.deps import ClockDep, DatabaseDep
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +39,11 @@ def _flag(name: str, value: str) -> bool | None:
     raise InputError(f"{name} must be yes, no or empty, not {value!r}", path=(name,))
 
 
+def _filters(texts: dict[str, str], at_risk: str, breached: str) -> QueueFilters:
+    flags = {"at_risk": _flag("at_risk", at_risk), "breached": _flag("breached", breached)}
+    return QueueFilters(**{k: v or None for k, v in texts.items()}, **flags)
+
+
 @router.get("/")
 def queue_page(
     request: Request,
@@ -54,8 +61,7 @@ def queue_page(
 ) -> Response:
     """The queue page (or, asked by htmx, its table alone)."""
     texts = {"team": team, "agent": agent, "severity": severity, "tier": tier, "channel": channel}
-    flags = {"at_risk": _flag("at_risk", at_risk), "breached": _flag("breached", breached)}
-    filters = QueueFilters(**{k: v or None for k, v in texts.items()}, **flags)
+    filters = _filters(texts, at_risk, breached)
     now = clock.now()
     with database.read() as connection:
         page = read_queue(connection, filters, now, cursor=cursor or None, limit=PAGE)
@@ -82,3 +88,26 @@ def queue_page(
         "hx-history-restore-request"
     )
     return render(request, "_queue.html" if partial else "queue.html", context)
+
+
+@router.get("/queue.csv")
+def queue_export(
+    _user: ConsoleUser,
+    database: DatabaseDep,
+    clock: ClockDep,
+    team: Text = "",
+    agent: Text = "",
+    severity: Text = "",
+    tier: Text = "",
+    channel: Text = "",
+    at_risk: Text = "",
+    breached: Text = "",
+) -> Response:
+    """Every open ticket the filters of ``/`` select, most urgent first, streamed as CSV."""
+    texts = {"team": team, "agent": agent, "severity": severity, "tier": tier, "channel": channel}
+    filters = _filters(texts, at_risk, breached)
+    headers = SECURITY_HEADERS | {"Content-Disposition": 'attachment; filename="queue.csv"'}
+    return StreamingResponse(
+        queue_csv(database, filters, clock.now()), media_type="text/csv; charset=utf-8",
+        headers=headers,
+    )  # fmt: skip
