@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py src/slakeeper/services/replay.py src/slakeeper/services/business_time.py
 COMPILED := src/slakeeper/core/_compiled.json
 
-.PHONY: install pure demo test lint bench lock clean
+.PHONY: install pure demo test lint bench lock clean screenshots
 
 install: $(STAMP) $(COMPILED)
 
@@ -32,6 +32,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The README's console screenshots (docs/screenshots/), from a simulated history; needs
+# Debian's chromium. Only this target writes them: `make test` never changes tracked files.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts
