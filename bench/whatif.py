@@ -69,29 +69,44 @@ def configurations(folder: Path) -> tuple[Path, Path]:
     return current, proposed
 
 
+# A small parent around each command: a child forked from this process (which holds the
+# generated history) would count this process's pages as its own until it execs.
+WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[2:]).returncode\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+PEAKS: list[float] = []
+
+
 def run(args: list[str], out: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Run ``slakeeper ARGS`` to ``out``; wall seconds and CPU seconds of its processes."""
+    """Run ``slakeeper ARGS`` to ``out``; wall seconds and CPU seconds of its processes (its
+    peak RSS in MB, the largest of its processes, is appended to PEAKS)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_file = out.with_suffix(".peak")
     start = time.perf_counter()
     with open(out, "wb") as sink:
         done = subprocess.run(
-            [sys.executable, "-m", "slakeeper.cli", *args],
+            [sys.executable, "-c", WRAPPER, str(peak_file), sys.executable, "-m",
+             "slakeeper.cli", *args],
             stdout=sink,
             stderr=subprocess.PIPE,
             env=env,
             check=False,
-        )
+        )  # fmt: skip
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"slakeeper {args[0]} failed:\n{done.stderr.decode()[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    PEAKS.append(int(peak_file.read_text()) / 1024)
     return wall, cpu
 
 
 def peak_mb() -> float:
-    """The largest peak RSS among the children waited for so far (MB)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    """The largest peak RSS among the processes of the last command run (MB)."""
+    return PEAKS[-1]
 
 
 def main(argv: list[str] | None = None) -> int:
