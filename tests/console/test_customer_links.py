@@ -22,7 +22,7 @@ from slakeeper.services.customer_links import (
 from slakeeper.store.auth import AuditEntry
 from slakeeper.store.session import Database
 from tests.console.conftest import Console, csrf_of
-from tests.console.history import NOW, clocks, load
+from tests.console.history import CONFIG, NOW, clocks, load
 from tests.service.conftest import database, database_url, make_service  # noqa: F401
 from tests.service.test_operations import _cli
 
@@ -71,6 +71,23 @@ def test_a_customer_link_shows_its_account_and_no_other(history: Console) -> Non
     assert answer.headers["x-robots-tag"].startswith("noindex")
     assert answer.headers["referrer-policy"] == "no-referrer"
     assert "set-cookie" not in answer.headers  # no session for a customer
+
+
+def test_a_customer_page_shows_the_targets_its_tickets_run_under(history: Console) -> None:
+    answer = history.client.get(f"/c/{_link(history)}")
+    table = re.search(r'<table class="matrix".*?</table>', answer.text, re.S)
+    assert table is not None
+    assert "Policy all · calendar always" in table.group(0)
+    header = re.findall(r'<th scope="col">(.*?)</th>', table.group(0))
+    assert header == ["Severity", "First response", "Resolution"]
+    assert re.findall(r"<td[^>]*>(.*?)</td>", table.group(0)) == ["1h", "4h"]
+    # A policy no ticket of the account runs under is not the account's: not shown.
+    extra = "  - id: globex-only\n    match: {account: globex}\n    calendar: always\n"
+    extra += "    targets: {P1: {first_response: 5m}}\n"
+    changed = CONFIG.replace("policies:\n", "policies:\n" + extra)
+    assert history.service.put_config(changed).status_code == 201
+    again = history.client.get(f"/c/{_link(history)}").text
+    assert "globex-only" not in again and "5m" not in again and "Policy all" in again
 
 
 def test_a_link_made_to_show_agents_names_them(history: Console) -> None:

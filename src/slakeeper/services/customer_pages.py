@@ -7,13 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from slakeeper.services.accounts import AccountSummary, account_summary
+from slakeeper.services.config_summaries import Matrix, target_matrices
+from slakeeper.services.configs import configuration_of, current_number
 from slakeeper.services.customer_links import CustomerLink
 from slakeeper.services.tickets import Badge, QueueFilters, clock_badge, read_queue
+from slakeeper.store.tickets import TicketRow
 
-__all__ = ["CustomerPage", "CustomerTicket", "read_customer_page"]
+__all__ = ["CustomerPage", "CustomerTargets", "CustomerTicket", "read_customer_page"]
 
 LIMIT = 200  # open tickets shown, most urgent first
 
@@ -32,10 +35,23 @@ class CustomerTicket:
 
 
 @dataclass(frozen=True)
+class CustomerTargets:
+    """The targets of one policy the account's tickets run under: severity x metric,
+    ``SLA`` or ``SLA / objective`` (team-ownership OLAs left out), and its calendars."""
+
+    policy: str
+    calendars: list[str]
+    columns: list[str]
+    rows: list[tuple[str, list[str | None]]]
+
+
+@dataclass(frozen=True)
 class CustomerPage:
-    """The account's summary and open tickets (``more``: open tickets beyond the list)."""
+    """The account's summary, the targets its tickets run under, and its open tickets
+    (``more``: open tickets beyond the list)."""
 
     summary: AccountSummary
+    targets: list[CustomerTargets]
     tickets: list[CustomerTicket]
     more: bool
 
@@ -46,7 +62,45 @@ def read_customer_page(connection: Connection, link: CustomerLink, now: int) -> 
     queue = read_queue(connection, QueueFilters(account=link.account), now, cursor=None,
                        limit=LIMIT)  # fmt: skip
     tickets = [_ticket(row, queue.clocks[row.id], now, link.show_agents) for row in queue.tickets]
-    return CustomerPage(summary, tickets, queue.next_cursor is not None)
+    return CustomerPage(
+        summary, account_targets(connection, link.account), tickets, queue.next_cursor is not None
+    )
+
+
+def account_targets(connection: Connection, account: str) -> list[CustomerTargets]:
+    """The target matrices of the policies the account's stored tickets run under, in the
+    configuration's order, under the newest configuration version."""
+    number = current_number(connection)
+    if number is None:
+        return []
+    used = set(
+        connection.scalars(
+            select(TicketRow.policy)
+            .where(TicketRow.account == account, TicketRow.policy.is_not(None))
+            .distinct()
+        )
+    )
+    config = configuration_of(connection, number)
+    return [
+        _customer_targets(matrix)
+        for matrix in target_matrices(config, None)
+        if matrix.policy.id in used
+    ]
+
+
+def _customer_targets(matrix: Matrix) -> CustomerTargets:
+    # Team ownership targets are agreements between internal teams (OLAs): not the customer's.
+    keep = [i for i, label in enumerate(matrix.columns) if not label.startswith("team ownership")]
+    rows: list[tuple[str, list[str | None]]] = []
+    for severity, cells in matrix.rows:
+        texts = [cell.text if (cell := cells[i]) is not None else None for i in keep]
+        if any(text is not None for text in texts):
+            rows.append((severity, texts))
+    policy = matrix.policy
+    names = {policy.calendar, *policy.calendars.values()} - {None}
+    return CustomerTargets(
+        policy.id, sorted(str(n) for n in names), [matrix.columns[i] for i in keep], rows
+    )
 
 
 def _ticket(row: Any, clocks: list[Any], now: int, show_agents: bool) -> CustomerTicket:
