@@ -21,6 +21,7 @@ from slakeeper.store.session import Database, create_database
 from slakeeper.web.api import alerts, config, events, health, reports, tickets, triage
 from slakeeper.web.console import alerts as alert_pages
 from slakeeper.web.console import configs as config_pages
+from slakeeper.web.console import deliveries as delivery_pages
 from slakeeper.web.console import login, queue
 from slakeeper.web.console import reports as report_pages
 from slakeeper.web.console import tickets as ticket_pages
@@ -82,6 +83,7 @@ def create_app(
         app.include_router(page.router)
     app.include_router(report_pages.router)
     app.include_router(config_pages.router)
+    app.include_router(delivery_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

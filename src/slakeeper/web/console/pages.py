@@ -111,6 +111,7 @@ def _nav() -> tuple[NavItem, ...]:
     # One entry per page; a page added later (risk, accounts, reports, config) is one line.
     pages = (("/", "Queue"), ("/alerts", "Alerts"), ("/users", "Users"))
     pages += (("/reports", "Reports"), ("/config", "Config"))
+    pages += (("/deliveries", "Deliveries"),)
     items = []
     for path, label in pages:
         rule = ROUTE_ROLES[("GET", path)]
