@@ -77,7 +77,9 @@ class LiveSimulator(Simulator):
         """Handle what is due by ``now``; the event lines written (step 1)."""
         self._advance(now + 1)
         self.stats.handling_us.clear()  # a live run keeps no growing list
-        lines, self.lines = self.lines, []
+        # `write` appends chunks of JSONL to this very list: split them, then empty it
+        lines = b"".join(self.lines).splitlines()
+        self.lines.clear()
         return lines
 
     @property
