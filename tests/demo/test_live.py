@@ -24,9 +24,12 @@ def test_live_simulation_posts_its_events_and_the_service_stores_them_all(
 ) -> None:
     database = tmp_path / "live.db"
     origin = format_instant(to_us(datetime.now(UTC)))
-    env = os.environ | {"PYTHONPATH": str(ROOT / "src"),
-                        "SLAKEEPER_DATABASE_URL": f"sqlite:///{database}",
-                        "SLAKEEPER_CLOCK_ORIGIN": origin, "SLAKEEPER_CLOCK_SPEED": str(SPEED)}  # fmt: skip
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT / "src"),
+        "SLAKEEPER_DATABASE_URL": f"sqlite:///{database}",
+        "SLAKEEPER_CLOCK_ORIGIN": origin,
+        "SLAKEEPER_CLOCK_SPEED": str(SPEED),
+    }
     made = subprocess.run(
         [sys.executable, "-m", "slakeeper.cli", "token", "create", "--role", "agent",
          "--name", "simulator"], env=env, capture_output=True, text=True, check=True, cwd=ROOT,
