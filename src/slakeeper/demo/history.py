@@ -14,8 +14,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from slakeeper.core.instants import format_instant
 from slakeeper.simulation.engine import DAY, US
 
@@ -83,8 +81,3 @@ def placed_events(now: int, run: str) -> list[dict[str, Any]]:
             "subject": _SUBJECTS[name], "product": "api",
         })  # fmt: skip
     return events
-
-
-def dumps(events: list[dict[str, Any]]) -> bytes:
-    """A JSON list body."""
-    return orjson.dumps(events)

@@ -42,6 +42,7 @@ Echo = Callable[[str], None]
 def run_demo(directory: Path, *, reset: bool, port: int, speed: float, echo: Echo) -> None:
     """Run the demo until Ctrl-C (steps 1 to 6)."""
     started = time.monotonic()
+    _check_port(port)
     state = _prepare(directory, reset)
     clock: Clock = _clock(speed)
 
@@ -49,7 +50,7 @@ def run_demo(directory: Path, *, reset: bool, port: int, speed: float, echo: Ech
     stop = threading.Event()
     try:
         _environment(directory, state, receivers, port, speed)
-        database, fresh = _database(directory, state, receivers, clock, echo)
+        database = _database(directory, state, receivers, clock, echo)
         server, thread = _serve(database, clock, port)
         live = _go_live(state, clock, port, stop, echo)
         _print_welcome(directory, state, port, database, clock, time.monotonic() - started, echo)
@@ -67,6 +68,21 @@ def run_demo(directory: Path, *, reset: bool, port: int, speed: float, echo: Ech
         if "database" in locals():
             database.dispose()
     echo("slakeeper demo stopped")
+
+
+def _check_port(port: int) -> None:
+    """Refuse a taken port before minutes of set-up, naming the option."""
+    import socket
+
+    from slakeeper.core.errors import InputError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise InputError(f"port {port} is in use: choose another with --port",
+                             path=("--port",)) from None  # fmt: skip
 
 
 def _prepare(directory: Path, reset: bool) -> dict[str, Any]:
@@ -140,7 +156,7 @@ def _environment(
 
 def _database(
     directory: Path, state: dict[str, Any], receivers: Any, clock: Clock, echo: Echo
-) -> tuple[Any, bool]:
+) -> Any:
     """Step 3: migrate; the first run stores the history, users and token."""
     from slakeeper.demo.history import backfill, config_text
     from slakeeper.services.configs import store_config
@@ -153,8 +169,7 @@ def _database(
     config_path = directory / "config.yaml"
     text = config_text(slack_url=receivers.slack_url, webhook_url=receivers.webhook_url)
     config_path.write_text(text, encoding="utf-8")
-    fresh = state["token"] is None
-    if fresh:
+    if state["token"] is None:
         echo("first run: simulating and importing 90 days of history ...")
         summary = backfill(database, config_path, directory / "history.jsonl", now=clock.now())
         echo(f"  {summary.tickets:,} tickets, {summary.stored:,} events, "
@@ -165,7 +180,7 @@ def _database(
             store_config(connection, text=config_path.read_text(encoding="utf-8"),
                          author="demo", now=clock.now())  # fmt: skip
     _save(directory, state)
-    return database, fresh
+    return database
 
 
 def _make_logins(database: Any, state: dict[str, Any], now: int) -> None:
