@@ -150,8 +150,10 @@ def _environment(
         "SLAKEEPER_DEMO_WEBHOOK_SECRET": state["webhook_secret"],
         "SLAKEEPER_DEMO_DELIVERIES": str(receivers.journal.resolve()),
     })  # fmt: skip
-    if speed > 1:  # the monitor looks 4 times a second: a poll is `speed` clock seconds
-        os.environ["SLAKEEPER_MONITOR_POLL_SECONDS"] = str(min(1.0, 4.0 / speed))
+    if (
+        speed > 1
+    ):  # a poll is `speed` clock seconds: look 4 times a clock second (at most 20 a wall second)
+        os.environ["SLAKEEPER_MONITOR_POLL_SECONDS"] = str(max(0.05, min(1.0, 4.0 / speed)))
 
 
 def _database(
