@@ -372,6 +372,7 @@ class Simulator:
         self.stats.handling_us.setdefault(team, []).append(handling)
         chosen.queued = False
         del queue[chosen.number]
+        self._picked(agent.spec.id, chosen, at)
         self._push(at + handling, _DONE, (agent, agent.epoch, chosen))
 
     def _choose(self, candidates: list[TicketState], at: int) -> TicketState:
@@ -381,6 +382,9 @@ class Simulator:
         for candidate in candidates:
             self._refresh_due(candidate, at)
         return min(candidates, key=_urgency_key)
+
+    def _picked(self, agent: str, ticket: TicketState, at: int) -> None:
+        """An agent took ``ticket`` at ``at`` (a history writes nothing; a live run does)."""
 
     def _handling(self, team: str) -> int:
         spec = self.model.teams[team].handling

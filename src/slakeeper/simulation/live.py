@@ -58,12 +58,20 @@ class LiveSimulator(Simulator):
         self.event_prefix = f"{tag}:"
         self.rank: dict[str, int] = {}
         self.known: dict[str, TicketState] = {}
+        self.agent_of: dict[str, str] = {}
         self._adopted = 0
 
     def _choose(self, candidates: list[TicketState], at: int) -> TicketState:
         """The service's most urgent ticket first; unknown to it (just posted): by age."""
         last = len(self.rank)
         return min(candidates, key=lambda t: (self.rank.get(t.id, last), t.created, t.number))
+
+    def _picked(self, agent: str, ticket: TicketState, at: int) -> None:
+        """The service learns who works the ticket (an ``assign`` of the agent alone: the
+        team stays the service's, which an escalation may have changed)."""
+        if self.agent_of.get(ticket.id) != agent:
+            self.agent_of[ticket.id] = agent
+            self._emit(ticket, at, "assign", agent=agent)
 
     def _enqueue(self, ticket: TicketState, at: int) -> None:
         self.known[ticket.id] = ticket
@@ -72,6 +80,7 @@ class LiveSimulator(Simulator):
     def _on_close(self, at: int, subject: Any) -> None:
         super()._on_close(at, subject)
         self.known.pop(subject[0].id, None)  # closed: forgotten
+        self.agent_of.pop(subject[0].id, None)
 
     def step(self, now: int) -> list[bytes]:
         """Handle what is due by ``now``; the event lines written (step 1)."""
