@@ -1,4 +1,6 @@
-# Two commands on a fresh machine with python3 and make: `make demo` and `make test`.
+# Two commands on a fresh machine with python3 and make: `make demo` (slakeeper running with
+# 90 days of history, live tickets and local notification sinks: docs/demo.md) and `make test`.
+# `make demo-showcase` runs the CLI showcase (examples/showcase.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +9,7 @@ STAMP := $(VENV)/.installed
 CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py src/slakeeper/services/replay.py src/slakeeper/services/business_time.py
 COMPILED := src/slakeeper/core/_compiled.json
 
-.PHONY: install pure demo test lint bench lock clean screenshots
+.PHONY: install pure demo demo-showcase test lint bench lock clean screenshots
 
 install: $(STAMP) $(COMPILED)
 
@@ -28,6 +30,9 @@ pure: $(STAMP)
 	rm -f $(COMPILED)
 
 demo: install
+	$(BIN)/slakeeper demo
+
+demo-showcase: install
 	@bash examples/showcase.sh
 
 test: install

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from slakeeper.commands.demo import demo
 from slakeeper.commands.history import recommend_command, whatif_command
 from slakeeper.commands.imports import import_app
 from slakeeper.commands.links import link_app
@@ -101,6 +102,7 @@ for _group, _name in (
         _command.callback = reports_errors(_command.callback)  # type: ignore[arg-type]
     app.add_typer(_group, name=_name)
 app.command("serve")(reports_errors(serve))
+app.command("demo")(reports_errors(demo))
 app.command("monitor")(reports_errors(monitor))
 app.command("recommend")(reports_errors(recommend_command))
 app.command("whatif")(reports_errors(whatif_command))
@@ -353,11 +355,32 @@ def simulate_command(
             help="Attainment table on stderr at the end (default: with --out).",
         ),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Run in real time, posting to the service at --url."),
+    ] = False,
+    url: Annotated[str | None, typer.Option("--url", help="--live: the service's URL.")] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="--live: an API token (agent or admin).")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.001, help="--live: clock seconds per second.")
+    ] = 1.0,
+    clock_origin: Annotated[
+        str | None,
+        typer.Option("--clock-origin", help="--live with --speed: the service's clock origin."),
+    ] = None,
 ) -> None:
     """Simulate a support organisation and write its ticket events (docs/simulator.md)."""
     from slakeeper.core.instants import parse_instant, to_us
-    from slakeeper.simulation.commands import run_simulate
+    from slakeeper.simulation.commands import run_simulate, simulate_live
 
+    if live:
+        origin = None if clock_origin is None else _field("--clock-origin", parse_instant,
+                                                          clock_origin)  # fmt: skip
+        simulate_live(scenario=scenario, seed=seed, url=url, token=token, speed=speed,
+                      origin=None if origin is None else to_us(origin))  # fmt: skip
+        return
     begin = None if start is None else to_us(_field("--start", parse_instant, start))
     run_simulate(
         scenario=scenario,

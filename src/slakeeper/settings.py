@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slakeeper.core.instants import parse_instant, to_us
 
-__all__ = ["Clock", "FileClock", "Settings"]
+__all__ = ["Clock", "FileClock", "ScaledClock", "Settings"]
 
 
 class Settings(BaseSettings):
@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # A file holding `now` (an RFC 3339 instant), read at every use: tests drive the clock
     # of several processes at once (the monitor's exactly-once test). Empty = not used.
     clock_file: str | None = None
+    # A sped-up clock (demos, tests of the demo): `now` runs `clock_speed` times faster than
+    # the wall clock from `clock_origin` on (an RFC 3339 instant; empty = the wall clock
+    # ignores the speed). Processes given the same pair agree on `now`.
+    clock_origin: str | None = None
+    clock_speed: float = Field(default=1.0, gt=0)
+    # The demo's receivers' journal (JSONL) that the console's Deliveries page lists.
+    demo_deliveries: str | None = None
     db_pool_size: int = 5
     # `serve` runs the monitor in each process (`serve --no-monitor` or false here: API only).
     run_monitor: bool = True
@@ -52,7 +59,7 @@ class Settings(BaseSettings):
     # How long a console session lasts without signing in again.
     session_hours: float = Field(default=12, gt=0)
 
-    @field_validator("fixed_now")
+    @field_validator("fixed_now", "clock_origin")
     @classmethod
     def _valid_instant(cls, value: str | None) -> str | None:
         if value:
@@ -68,6 +75,8 @@ class Settings(BaseSettings):
         """The clock the service reads ``now`` from."""
         if self.clock_file:
             return FileClock(self.clock_file)
+        if self.clock_origin and self.clock_speed != 1.0:
+            return ScaledClock(to_us(parse_instant(self.clock_origin)), self.clock_speed)
         return Clock(to_us(parse_instant(self.fixed_now)) if self.fixed_now else None)
 
 
@@ -77,6 +86,8 @@ class Clock:
     # True when `now` moves by hand, not with the passing of time: a loop cannot sleep
     # toward an instant of it, it looks again every poll.
     jumps = False
+    # Clock seconds per wall-clock second: loops divide their sleeps by it.
+    speed = 1.0
 
     def __init__(self, fixed: int | None = None) -> None:
         self.fixed = fixed
@@ -101,3 +112,21 @@ class FileClock(Clock):
         """The instant in the file."""
         with open(self.path, encoding="utf-8") as file:
             return to_us(parse_instant(file.read().strip()))
+
+
+class ScaledClock(Clock):
+    """``now = origin + (wall - origin) * speed``: a demo's hour in minutes.
+
+    Every process given the same origin and speed reads the same ``now`` (the wall clock is
+    shared), so the service, its monitor and a live simulation agree on simulated time.
+    """
+
+    def __init__(self, origin: int, speed: float) -> None:
+        super().__init__()
+        self.origin = origin
+        self.speed = speed
+
+    def now(self) -> int:
+        """The scaled instant."""
+        wall = to_us(datetime.now(UTC))
+        return self.origin + int((wall - self.origin) * self.speed)

@@ -127,7 +127,7 @@ class Deliverer:
         due = self.next_due()
         if due is None:
             return poll_seconds
-        until = (due - self.clock.now()) / 1e6
+        until = (due - self.clock.now()) / 1e6 / self.clock.speed  # wall seconds
         if until <= 0 and tried == 0:
             # Due, yet none could be claimed: each waits behind an earlier notice of its
             # ticket still being retried (or another process holds it). Looking again at

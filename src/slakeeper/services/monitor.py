@@ -265,7 +265,10 @@ class Monitor:
             # PostgreSQL's: a LIMIT 1 index-only scan). Polling it every second is cheap.
             earliest = monitoring.earliest_due(connection)
         now = self.clock.now()
-        until = None if earliest is None else max(at_least, (earliest - now) / 1e6)
+        # Clock seconds over the clock's speed: wall seconds (a sped-up demo clock).
+        until = (
+            None if earliest is None else max(at_least, (earliest - now) / 1e6 / self.clock.speed)
+        )
         if self.listener is None:
             stop.wait(self.poll_seconds if until is None else min(until, self.poll_seconds))
             return

@@ -155,3 +155,41 @@ def _progress(
             bar.update(task, completed=min(days, (at - start) / DAY))
 
         yield advance
+
+
+def simulate_live(
+    *,
+    scenario: Path | None,
+    seed: int,
+    url: str | None,
+    token: str | None,
+    speed: float,
+    origin: int | None,
+) -> None:
+    """``simulate --live``: post the simulation to a service until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    import httpx
+
+    from slakeeper.settings import Clock, ScaledClock
+    from slakeeper.simulation.live import run_live
+
+    if not url:
+        raise InputError("--live needs the service's --url", path=("--url",))
+    if not token:
+        raise InputError("--live needs an API --token (agent or admin)", path=("--token",))
+    if speed != 1.0 and origin is None:
+        raise InputError("--speed needs --clock-origin, the service's", path=("--clock-origin",))
+    loaded = load_scenario(scenario)
+    clock = ScaledClock(origin, speed) if origin is not None and speed != 1.0 else Clock()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    headers = {"authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=30) as client:
+        counts = run_live(client, loaded, clock, stop, seed=seed)
+    sys.stdout.write(
+        f"posted {counts.posted} events ({counts.duplicates} duplicates, {counts.refused} "
+        f"refused); adopted {counts.adopted} tickets, moved {counts.moved}\n"
+    )

@@ -57,6 +57,9 @@ _UPDATE = 10
 class Simulator:
     """Runs one scenario for ``days`` from ``start``, writing JSONL lines to ``write``."""
 
+    ticket_prefix = "T-"  # ticket ids: T-1, T-2, ...
+    event_prefix = ""  # before "<ticket>-<n>" in event ids
+
     def __init__(
         self,
         scenario: Scenario,
@@ -149,9 +152,20 @@ class Simulator:
 
     def run(self) -> SimulationStats:
         """Simulate up to the end instant; flushes every event written."""
+        self._prime()
+        self._advance(self.end)
+        if self.progress is not None:
+            self.progress(self.end)
+        return self.stats
+
+    def _prime(self) -> None:
+        """The first day's arrivals and every agent's first wake-up."""
         self._push(self.start, _DAY, self.start)
         for agent in self._agents:
             self._push(self.start, _WAKE, (agent, agent.epoch))
+
+    def _advance(self, until: int) -> bool:
+        """Handle the actions before ``until`` (and the end); flush. False once at the end."""
         heap = self._heap
         handlers = {
             _DAY: self._on_day,
@@ -166,18 +180,14 @@ class Simulator:
             _CSAT: self._on_csat,
             _UPDATE: self._on_update,
         }
-        end = self.end
-        while heap:
+        stop = min(until, self.end)
+        while heap and heap[0][0] < stop:
             at, _, kind, subject = heapq.heappop(heap)
-            if at >= end:
-                break
             handlers[kind](at, subject)
             if len(self._buffer) >= 4096:
                 self._flush()
         self._flush()
-        if self.progress is not None:
-            self.progress(end)
-        return self.stats
+        return bool(heap) and heap[0][0] < self.end
 
     def _push(self, at: int, kind: int, subject: Any) -> None:
         self._seq += 1
@@ -191,7 +201,7 @@ class Simulator:
     def _emit(self, ticket: TicketState, at: int, kind: str, **fields: Any) -> None:
         ticket.n += 1
         document: dict[str, Any] = {
-            "id": f"{ticket.id}-{ticket.n}",
+            "id": f"{self.event_prefix}{ticket.id}-{ticket.n}",
             "ticket": ticket.id,
             "type": kind,
             "at": format_instant(at),
@@ -264,7 +274,7 @@ class Simulator:
         self.stats.tickets += 1
         number = self.stats.tickets
         ticket = TicketState(
-            id=f"T-{number}",
+            id=f"{self.ticket_prefix}{number}",
             number=number,
             created=at,
             account=account.id,
@@ -347,12 +357,7 @@ class Simulator:
             idle[agent.spec.id] = agent
             self._push(end, _SHIFT_END, (agent, agent.epoch))
             return
-        if self.config is None:
-            chosen = min(candidates, key=_age_key)
-        else:
-            for candidate in candidates:
-                self._refresh_due(candidate, at)
-            chosen = min(candidates, key=_urgency_key)
+        chosen = self._choose(candidates, at)
         handling = self._handling(team)
         if at + handling >= end:  # the work would not fit in this shift: done for the day
             on_next, boundary = self._shift(agent, end)
@@ -367,7 +372,19 @@ class Simulator:
         self.stats.handling_us.setdefault(team, []).append(handling)
         chosen.queued = False
         del queue[chosen.number]
+        self._picked(agent.spec.id, chosen, at)
         self._push(at + handling, _DONE, (agent, agent.epoch, chosen))
+
+    def _choose(self, candidates: list[TicketState], at: int) -> TicketState:
+        """The ticket an agent takes: the oldest, or under a configuration the most urgent."""
+        if self.config is None:
+            return min(candidates, key=_age_key)
+        for candidate in candidates:
+            self._refresh_due(candidate, at)
+        return min(candidates, key=_urgency_key)
+
+    def _picked(self, agent: str, ticket: TicketState, at: int) -> None:
+        """An agent took ``ticket`` at ``at`` (a history writes nothing; a live run does)."""
 
     def _handling(self, team: str) -> int:
         spec = self.model.teams[team].handling

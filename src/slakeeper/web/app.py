@@ -23,6 +23,7 @@ from slakeeper.web.console import accounts as account_pages
 from slakeeper.web.console import alerts as alert_pages
 from slakeeper.web.console import configs as config_pages
 from slakeeper.web.console import customer as customer_pages
+from slakeeper.web.console import deliveries as delivery_pages
 from slakeeper.web.console import login, queue
 from slakeeper.web.console import reports as report_pages
 from slakeeper.web.console import risk as risk_pages
@@ -85,7 +86,7 @@ def create_app(
         app.include_router(page.router)
     app.include_router(report_pages.router)
     app.include_router(config_pages.router)
-    for page in (risk_pages, account_pages, customer_pages):
+    for page in (risk_pages, account_pages, customer_pages, delivery_pages):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

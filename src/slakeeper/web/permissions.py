@@ -64,6 +64,7 @@ ROUTE_ROLES: dict[tuple[str, str], Rule] = {
     ("GET", "/"): READERS,
     ("GET", "/tickets/{ticket}"): READERS,
     ("GET", "/alerts"): READERS,
+    ("GET", "/deliveries"): READERS,
     ("POST", "/alerts/{alert_id}/ack"): ACKERS,
     ("POST", "/alerts/{alert_id}/retry"): ADMIN,
     ("GET", "/users"): ADMIN,

@@ -116,6 +116,7 @@ def _nav() -> tuple[NavItem, ...]:
         ("/alerts", "Alerts"),
         ("/reports", "Reports"),
         ("/config", "Config"),
+        ("/deliveries", "Deliveries"),
         ("/users", "Users"),
     )
     items = []
