@@ -24,6 +24,7 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
+DEMO = ROOT / "src" / "slakeeper" / "demo"
 CHROMIUM = Path(os.environ.get("SLAKEEPER_CHROMIUM", "/usr/bin/chromium"))
 PASSWORD = "screenshots only"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -72,16 +73,18 @@ def configured_accounts(config: Path) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=None, help="configuration to simulate under")
-    parser.add_argument("--days", type=float, default=28, help="days of history (default 28)")
+    parser.add_argument("--config", type=Path, help="configuration (default: the demo's)")
+    parser.add_argument("--scenario", type=Path, default=DEMO / "scenario.yaml")
+    # 12 weeks from the scenario's Monday, and into a Wednesday afternoon (UTC): a working day.
+    parser.add_argument("--days", type=float, default=86.6, help="days of history")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is absent: apt-get install chromium")
-    config = args.config or default_config()
     with tempfile.TemporaryDirectory(prefix="slakeeper-shots-") as directory:
         folder = Path(directory)
+        config = args.config or demo_config(folder)
         events = folder / "events.jsonl"
         env = os.environ | {
             "SLAKEEPER_DATABASE_URL": f"sqlite:///{folder / 'shots.db'}",
@@ -89,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             "SLAKEEPER_RUN_MONITOR": "false",
         }
         slakeeper("simulate", "--days", str(args.days), "--seed", str(args.seed), "--config",
-                  str(config), "--out", str(events), "--no-progress", "--no-attainment",
-                  env=env)  # fmt: skip
+                  str(config), "--scenario", str(args.scenario), "--out", str(events),
+                  "--no-progress", "--no-attainment", env=env)  # fmt: skip
         now = last_instant(events) - timedelta(hours=2)
         # The clock stands two hours before the last event: tickets are open, clocks run.
         lines = [
@@ -125,9 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def default_config() -> Path:
-    """The demo's configuration (contracts, three tiers, calendars in several zones)."""
-    return ROOT / "src" / "slakeeper" / "simulation" / "default_config.yaml"
+def demo_config(folder: Path) -> Path:
+    """The demo's configuration (three tiers, a dozen accounts with contracts, calendars in
+    three zones), its notifier addresses filled in: the monitor does not run here."""
+    text = (DEMO / "config.yaml").read_text()
+    text = text.replace("@SLACK_URL@", "http://127.0.0.1:9/slack")
+    text = text.replace("@WEBHOOK_URL@", "http://127.0.0.1:9/webhook")
+    path = folder / "config.yaml"
+    path.write_text(text)
+    return path
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:

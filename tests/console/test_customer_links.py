@@ -253,3 +253,20 @@ def test_the_link_commands_make_list_and_revoke(
     assert again.returncode == 2 and "id: no live customer link 1" in again.stderr
     long = _cli("link", "create", "acme", "--days", "400", url=database_url)
     assert long.returncode == 2
+
+
+def test_a_policy_for_some_severities_promises_only_those() -> None:
+    from slakeeper.config.documents import parse_document
+    from slakeeper.config.loading import load_config_document
+    from slakeeper.services.config_summaries import target_matrices
+    from slakeeper.services.customer_pages import _customer_targets
+
+    p1 = "  - id: p1-always\n    extends: all\n    match: {severity: P1}\n    calendar: always\n"
+    text = CONFIG.replace("policies:\n", "policies:\n" + p1).replace(
+        "P1: {first_response: 1h, resolution: 4h}",
+        "P1: {first_response: 1h, resolution: 4h}\n      P2: {resolution: 8h}",
+    )
+    config = load_config_document(parse_document(text, "<test>"))
+    shown = {m.policy.id: _customer_targets(m) for m in target_matrices(config, None)}
+    assert [severity for severity, _ in shown["p1-always"].rows] == ["P1"]
+    assert [severity for severity, _ in shown["all"].rows] == ["P1", "P2"]

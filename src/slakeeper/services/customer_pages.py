@@ -91,12 +91,16 @@ def account_targets(connection: Connection, account: str) -> list[CustomerTarget
 def _customer_targets(matrix: Matrix) -> CustomerTargets:
     # Team ownership targets are agreements between internal teams (OLAs): not the customer's.
     keep = [i for i, label in enumerate(matrix.columns) if not label.startswith("team ownership")]
+    policy = matrix.policy
+    # A policy that matches only some severities (``severity: P1``) promises only those.
+    allowed = policy.match.equals.get("severity") if policy.match is not None else None
     rows: list[tuple[str, list[str | None]]] = []
     for severity, cells in matrix.rows:
+        if allowed is not None and severity not in allowed:
+            continue
         texts = [cell.text if (cell := cells[i]) is not None else None for i in keep]
         if any(text is not None for text in texts):
             rows.append((severity, texts))
-    policy = matrix.policy
     names = {policy.calendar, *policy.calendars.values()} - {None}
     return CustomerTargets(
         policy.id, sorted(str(n) for n in names), [matrix.columns[i] for i in keep], rows
