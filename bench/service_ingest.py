@@ -183,7 +183,7 @@ def where_time_goes(url: str, events: list[dict[str, Any]]) -> dict[str, float]:
         setattr(module, name, wrapper)
 
     for name in (
-        "ticket_versions",
+        "ticket_states",
         "event_bodies",
         "stored_bodies",
         "insert_events",

@@ -209,7 +209,7 @@ def _open_figures(connection: Connection, now: int, account: str | None) -> dict
     named = func.coalesce(TicketRow.account, "")
     query = (
         select(named, func.count(), func.sum(risky), func.sum(late), func.min(TicketRow.queue_due))
-        .where(TicketRow.is_open.is_(True))
+        .where(TicketRow.is_open)
         .group_by(named)
     )
     if account is not None:

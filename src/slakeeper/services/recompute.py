@@ -86,7 +86,7 @@ def _selected(connection: Connection, selection: RecomputeSelection) -> list[str
     if selection.account is not None:
         query = query.where(TicketRow.account == selection.account)
     if selection.open_only:
-        query = query.where(TicketRow.is_open.is_(True))
+        query = query.where(TicketRow.is_open)
     if selection.created_since is not None:
         query = query.where(TicketRow.created_at >= selection.created_since)
     return list(connection.execute(query).scalars())

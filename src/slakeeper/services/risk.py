@@ -75,7 +75,7 @@ def _day_start(timezone: str, now: int) -> int:
 def _due_between(connection: Connection, low: int, high: int, limit: int) -> list[Any]:
     query = (
         select(TicketRow)
-        .where(TicketRow.is_open.is_(True), TicketRow.queue_due > low, TicketRow.queue_due <= high)
+        .where(TicketRow.is_open, TicketRow.queue_due > low, TicketRow.queue_due <= high)
         .order_by(TicketRow.queue_due, TicketRow.tier_rank, TicketRow.created_at, TicketRow.id)
     )
     return list(connection.execute(query.limit(limit)).all())
@@ -84,7 +84,7 @@ def _due_between(connection: Connection, low: int, high: int, limit: int) -> lis
 def _due_groups(connection: Connection, low: int, high: int, column: Any) -> dict[str, int]:
     query = (
         select(column, func.count())
-        .where(TicketRow.is_open.is_(True), TicketRow.queue_due > low, TicketRow.queue_due <= high)
+        .where(TicketRow.is_open, TicketRow.queue_due > low, TicketRow.queue_due <= high)
         .group_by(column)
     )
     return {name or NOBODY: int(count) for name, count in connection.execute(query)}

@@ -118,7 +118,7 @@ def read_queue(
     connection: Connection, filters: QueueFilters, now: int, *, cursor: str | None, limit: int
 ) -> QueuePage:
     """Open tickets most urgent first (DESIGN.md section 5), ``limit`` per page."""
-    query = _filtered(select(TicketRow).where(TicketRow.is_open.is_(True)), filters, now)
+    query = _filtered(select(TicketRow).where(TicketRow.is_open), filters, now)
     if cursor is not None:
         query = query.where(tuple_(*_ORDER) > tuple_(*decode_cursor(cursor, len(_ORDER))))
     rows = list(connection.execute(query.order_by(*_ORDER).limit(limit + 1)).all())
@@ -144,7 +144,7 @@ def read_queue(
 def filter_queue(query: Select[Any], filters: QueueFilters, now: int) -> Select[Any]:
     """``query`` (over tickets) narrowed to the open tickets that ``filters`` select, in
     queue order (the CSV export streams it whole)."""
-    query = _filtered(query.where(TicketRow.is_open.is_(True)), filters, now)
+    query = _filtered(query.where(TicketRow.is_open), filters, now)
     return query.order_by(*_ORDER)
 
 

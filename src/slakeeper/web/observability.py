@@ -130,7 +130,7 @@ class _StateCollector:
         now = self.clock.now()
         with self.database.read() as connection:
             open_tickets = connection.execute(
-                select(func.count()).select_from(TicketRow).where(TicketRow.is_open.is_(True))
+                select(func.count()).select_from(TicketRow).where(TicketRow.is_open)
             ).scalar_one()
             by_state = connection.execute(
                 select(ClockRow.status, func.count()).group_by(ClockRow.status)
