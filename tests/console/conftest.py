@@ -67,3 +67,23 @@ def console(database: Database, database_url: str) -> Iterator[Console]:  # noqa
     add_users(database)
     with made.client:
         yield Console(made)
+
+
+# The browser tests' service and Chromium (tests/console/browser.py), one per test module.
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A service with a simulated day of tickets, and an admin token for its API."""
+    from tests.console.browser import start_site
+
+    yield from start_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    from tests.console.browser import launch
+
+    playwright, chromium = launch()
+    yield chromium
+    chromium.close()
+    playwright.stop()

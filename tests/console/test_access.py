@@ -217,6 +217,10 @@ def test_the_queue_and_ticket_pages_show_the_ticket(console: Console) -> None:
 
 def test_a_bad_filter_value_is_a_page_that_names_it(console: Console) -> None:
     console.login("agent")
-    answer = console.client.get("/?breached=maybe")
-    assert answer.status_code == 422
-    assert "breached must be yes, no or empty" in answer.text
+    for page in ("/", "/queue.csv"):  # one set of filters for the page and its export
+        answer = console.client.get(page + "?breached=maybe")
+        assert answer.status_code == 422
+        assert "breached must be yes, no or empty" in answer.text
+        answer = console.client.get(page + "?at_risk=sometimes")
+        assert answer.status_code == 422
+        assert "at_risk must be yes, no or empty" in answer.text

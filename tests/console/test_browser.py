@@ -19,27 +19,12 @@ from tests.console.browser import (
     NOW,
     PHONE,
     Site,
-    launch,
     needs_chromium,
     serious_violations,
     sign_in,
-    start_site,
 )
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    yield from start_site(tmp_path_factory.mktemp("site"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright, chromium = launch()
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture

@@ -15,11 +15,9 @@ from tests.console.browser import (
     DESKTOP,
     PHONE,
     Site,
-    launch,
     needs_chromium,
     serious_violations,
     sign_in,
-    start_site,
 )
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -31,19 +29,6 @@ DRAWN = """canvas => {
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) drawn++;
   return drawn;
 }"""
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    yield from start_site(tmp_path_factory.mktemp("site"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright, chromium = launch()
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@ GET /queue.csv: the whole queue under the same filters, as CSV."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from slakeeper.core.errors import InputError
@@ -39,9 +40,30 @@ def _flag(name: str, value: str) -> bool | None:
     raise InputError(f"{name} must be yes, no or empty, not {value!r}", path=(name,))
 
 
-def _filters(texts: dict[str, str], at_risk: str, breached: str) -> QueueFilters:
-    flags = {"at_risk": _flag("at_risk", at_risk), "breached": _flag("breached", breached)}
-    return QueueFilters(**{k: v or None for k, v in texts.items()}, **flags)
+@dataclass
+class QueueQuery:
+    """The queue's filters as the URL gives them (``""``: any), for ``/`` and ``/queue.csv``."""
+
+    team: Text = ""
+    agent: Text = ""
+    severity: Text = ""
+    tier: Text = ""
+    channel: Text = ""
+    at_risk: Text = ""
+    breached: Text = ""
+
+    def chosen(self) -> dict[str, str]:
+        """Every filter by name, as given."""
+        return {name: getattr(self, name) for name in (*TEXT_FILTERS, *FLAG_FILTERS)}
+
+    def filters(self) -> QueueFilters:
+        """The service's filters (a bad yes/no value is an InputError naming it)."""
+        texts = {name: getattr(self, name) or None for name in TEXT_FILTERS}
+        flags = {name: _flag(name, getattr(self, name)) for name in FLAG_FILTERS}
+        return QueueFilters(**texts, **flags)
+
+
+QueueQueryDep = Annotated[QueueQuery, Depends()]
 
 
 @router.get("/")
@@ -50,18 +72,11 @@ def queue_page(
     _user: ConsoleUser,
     database: DatabaseDep,
     clock: ClockDep,
-    team: Text = "",
-    agent: Text = "",
-    severity: Text = "",
-    tier: Text = "",
-    channel: Text = "",
-    at_risk: Text = "",
-    breached: Text = "",
+    query: QueueQueryDep,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
     """The queue page (or, asked by htmx, its table alone)."""
-    texts = {"team": team, "agent": agent, "severity": severity, "tier": tier, "channel": channel}
-    filters = _filters(texts, at_risk, breached)
+    filters = query.filters()
     now = clock.now()
     with database.read() as connection:
         page = read_queue(connection, filters, now, cursor=cursor or None, limit=PAGE)
@@ -74,7 +89,7 @@ def queue_page(
         }
         for row in page.tickets
     ]
-    chosen = texts | {"at_risk": at_risk, "breached": breached}
+    chosen = query.chosen()
     context = {
         "title": "Queue",
         "rows": rows,
@@ -92,20 +107,10 @@ def queue_page(
 
 @router.get("/queue.csv")
 def queue_export(
-    _user: ConsoleUser,
-    database: DatabaseDep,
-    clock: ClockDep,
-    team: Text = "",
-    agent: Text = "",
-    severity: Text = "",
-    tier: Text = "",
-    channel: Text = "",
-    at_risk: Text = "",
-    breached: Text = "",
+    _user: ConsoleUser, database: DatabaseDep, clock: ClockDep, query: QueueQueryDep
 ) -> Response:
     """Every open ticket the filters of ``/`` select, most urgent first, streamed as CSV."""
-    texts = {"team": team, "agent": agent, "severity": severity, "tier": tier, "channel": channel}
-    filters = _filters(texts, at_risk, breached)
+    filters = query.filters()
     headers = SECURITY_HEADERS | {"Content-Disposition": 'attachment; filename="queue.csv"'}
     return StreamingResponse(
         queue_csv(database, filters, clock.now()), media_type="text/csv; charset=utf-8",
