@@ -28,6 +28,7 @@ __all__ = [
     "TICKET_COLUMNS",
     "Tables",
     "make_tables",
+    "make_tables_from_frames",
     "with_periods",
 ]
 
@@ -103,6 +104,21 @@ def make_tables(
     ticket_frame = _frame(tickets, TICKET_COLUMNS)
     clock_frame = _frame(clocks, CLOCK_COLUMNS)
     return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
+
+
+def make_tables_from_frames(tickets: pl.DataFrame, clocks: pl.DataFrame, now: int) -> Tables:
+    """:func:`make_tables` from frames already read (store/frames.py): a column left out
+    is null throughout; the others are cast to the report tables' types."""
+    ticket_frame = _completed(tickets, TICKET_COLUMNS)
+    clock_frame = _completed(clocks, CLOCK_COLUMNS)
+    return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
+
+
+def _completed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    return frame.select(
+        pl.col(name).cast(kind) if name in frame.columns else pl.lit(None, kind).alias(name)
+        for name, kind in schema.items()
+    )
 
 
 def _frame(columns: Mapping[str, Sequence[Any]], schema: dict[str, Any]) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection
 
 from slakeeper.analytics.facts import causes_text, ticket_facts
@@ -27,6 +28,7 @@ from slakeeper.analytics.tables import (
     TICKET_COLUMNS,
     Tables,
     make_tables,
+    make_tables_from_frames,
 )
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
@@ -38,6 +40,7 @@ from slakeeper.core.zones import load_zone, local_to_utc_us
 from slakeeper.services.evaluations import collection_paused, dumps, read_events
 from slakeeper.services.refresh import ticket_tier
 from slakeeper.store import queries
+from slakeeper.store.frames import read_frames
 
 __all__ = [
     "DOCUMENTS",
@@ -48,6 +51,7 @@ __all__ = [
     "render",
     "run_report",
     "tables_from_database",
+    "tables_from_database_by_rows",
     "tables_from_file",
 ]
 
@@ -267,10 +271,90 @@ _CLOCKS_SQL = (
     "breached_at, cancelled_at, elapsed_us, objective_us, objective_due_at, "
     "objective_status, causes FROM clocks"
 )
+# Report table column → stored column (the same name unless given here).
+_STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
+_BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
+# The clock columns every clock table needs: judging each clock at ``now``, and its ticket.
+_JUDGED = (
+    "ticket", "metric", "clock_team", "started_at", "due_at", "fulfilled_at", "breached_at",
+    "cancelled_at", "objective_due_at", "objective_status",
+)  # fmt: skip
+# The columns each report reads beyond its --by keys: (ticket columns, clock columns);
+# None: that report reads no clocks.
+_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+    "compliance": ((), _JUDGED),
+    "service-level": ((), (*_JUDGED, "elapsed_us")),
+    "times": ((), (*_JUDGED, "elapsed_us")),
+    "breach-causes": ((), (*_JUDGED, "causes")),
+    "resolution-quality": (("created_at", "resolved_at", "replies", "reopens", "first_day"), None),
+    "escalations": (("created_at", "escalated"), _JUDGED),
+    "csat": (("created_at", "resolved_at", "csat"), None),
+    "backlog": (("created_at", "resolved_at"), None),
+}
+# Ticket columns of the --by keys (week and month derive from an instant already read).
+_KEY_COLUMNS = ("severity", "account", "account_tier", "channel", "team", "agent", "policy")
 
 
-def tables_from_database(connection: Connection, now: int) -> Tables:
-    """Report tables from the stored tickets and clocks, judged at ``now``."""
+def tables_from_database(
+    connection: Connection, now: int, report: str | None = None, by: tuple[str, ...] = ()
+) -> Tables:
+    """Report tables from the stored tickets and clocks, judged at ``now``.
+
+    With ``report`` (and its ``--by`` keys), only the columns that report reads are read
+    (the others are null), and no clocks for a report of tickets alone; without, every
+    column (the console's dashboard reads several reports from one load). Each table is
+    read into a frame in one piece (store/frames.py: ADBC), not row by row.
+    """
+    if report is None:
+        ticket_names: tuple[str, ...] = tuple(TICKET_COLUMNS)
+        clock_names: tuple[str, ...] | None = tuple(CLOCK_COLUMNS)
+    else:
+        ticket_extra, clock_names = _NEEDS[report]
+        keys = {GROUP_KEYS[key] for key in by}
+        ticket_names = (
+            "ticket",
+            *ticket_extra,
+            *(column for column in _KEY_COLUMNS if column in keys),
+        )
+    statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
+    if clock_names is not None:
+        statements.append(_statement("clocks", clock_names, CLOCK_COLUMNS, None))
+    frames = read_frames(connection, statements)
+    tickets = _booleans(frames[0])
+    clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
+    return make_tables_from_frames(tickets, clocks, now)
+
+
+def _statement(
+    table: str, names: tuple[str, ...], schema: dict[str, Any], where: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The SELECT of columns ``names`` (report table names) of a stored ``table``, and the
+    schema of its frame."""
+    selected = []
+    read_schema = {}
+    for name in dict.fromkeys(names):
+        stored = _STORED[table].get(name, name)
+        if name in _BOOLEANS:
+            selected.append(f"CAST({stored} AS INTEGER)")
+            read_schema[name] = pl.Int64
+        else:
+            selected.append(stored)
+            read_schema[name] = schema[name]
+    sql = f"SELECT {', '.join(selected)} FROM {table}"
+    return (f"{sql} WHERE {where}" if where else sql), read_schema
+
+
+def _booleans(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = [pl.col(name).cast(pl.Boolean) for name in _BOOLEANS if name in frame.columns]
+    return frame.with_columns(casts) if casts else frame
+
+
+def tables_from_database_by_rows(connection: Connection, now: int) -> Tables:
+    """The report tables read row by row through the driver (the first loading path).
+
+    Kept as the reference the fast path is tested against (tests/reports/test_loading.py)
+    and measured against (bench/reports.py).
+    """
     tickets = _columns(queries.run(connection, _TICKETS_SQL), TICKET_COLUMNS)
     tickets["escalated"] = [bool(value) for value in tickets["escalated"]]
     tickets["first_day"] = [
