@@ -82,6 +82,7 @@ GROUP_KEYS = {
     "month": "month",
 }
 
+_FIELDS = ("severity", "account", "account_tier", "channel", "team", "agent", "policy")
 _BUCKET_US = 900_000_000  # 15 minutes: every UTC offset change of tzdata falls on one
 
 
@@ -111,7 +112,9 @@ def make_tables_from_frames(tickets: pl.DataFrame, clocks: pl.DataFrame, now: in
     is null throughout; the others are cast to the report tables' types."""
     ticket_frame = _completed(tickets, TICKET_COLUMNS)
     clock_frame = _completed(clocks, CLOCK_COLUMNS)
-    return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
+    # No ticket field read: every clock's would be null, the join can be left out.
+    join = any(name in tickets.columns for name in _FIELDS)
+    return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now, join=join), now)
 
 
 def _completed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
@@ -127,8 +130,11 @@ def _frame(columns: Mapping[str, Sequence[Any]], schema: dict[str, Any]) -> pl.D
     return pl.DataFrame(full, schema=schema)
 
 
-def _judged(clocks: pl.DataFrame, tickets: pl.DataFrame, now: int) -> pl.DataFrame:
-    """Clocks as they stand at ``now``, each with its ticket's fields."""
+def _judged(
+    clocks: pl.DataFrame, tickets: pl.DataFrame, now: int, *, join: bool = True
+) -> pl.DataFrame:
+    """Clocks as they stand at ``now``, each with its ticket's fields (null throughout
+    without ``join``)."""
     at_or_before = lambda name: pl.col(name).is_not_null() & (pl.col(name) <= now)  # noqa: E731
     # A stored clock was evaluated at some earlier instant: one still running past its due
     # instant has breached by now. (A met clock's due_at is after its fulfilment.)
@@ -148,10 +154,13 @@ def _judged(clocks: pl.DataFrame, tickets: pl.DataFrame, now: int) -> pl.DataFra
         .then(pl.lit("missed"))
         .otherwise(pl.col("objective_status"))
     )
-    fields = tickets.select(
-        "ticket", "severity", "account", "account_tier", "channel", "team", "agent", "policy"
-    )
-    joined = clocks.filter(pl.col("started_at") <= now).join(fields, on="ticket", how="left")
+    started = clocks.filter(pl.col("started_at") <= now)
+    if join:
+        joined = started.join(tickets.select("ticket", *_FIELDS), on="ticket", how="left")
+    else:
+        joined = started.with_columns(
+            pl.lit(None, TICKET_COLUMNS[name]).alias(name) for name in _FIELDS
+        )
     return joined.with_columns(
         status=status,
         objective_status=objective,

@@ -275,10 +275,14 @@ _CLOCKS_SQL = (
 _STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
 _BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
 # The clock columns every clock table needs: judging each clock at ``now``, and its ticket.
+# (clock_team only when the report is grouped by team.)
 _JUDGED = (
-    "ticket", "metric", "clock_team", "started_at", "due_at", "fulfilled_at", "breached_at",
+    "ticket", "metric", "started_at", "due_at", "fulfilled_at", "breached_at",
     "cancelled_at", "objective_due_at", "objective_status",
 )  # fmt: skip
+# Reports of clocks by the period of their start: only those clocks are read (escalations
+# reads every clock: a ticket of the period breached by any of its clocks).
+_CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
 # The columns each report reads beyond its --by keys: (ticket columns, clock columns);
 # None: that report reads no clocks.
 _NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
@@ -296,33 +300,50 @@ _KEY_COLUMNS = ("severity", "account", "account_tier", "channel", "team", "agent
 
 
 def tables_from_database(
-    connection: Connection, now: int, report: str | None = None, by: tuple[str, ...] = ()
+    connection: Connection, now: int, report: str | None = None, query: Query | None = None
 ) -> Tables:
     """Report tables from the stored tickets and clocks, judged at ``now``.
 
-    With ``report`` (and its ``--by`` keys), only the columns that report reads are read
-    (the others are null), and no clocks for a report of tickets alone; without, every
+    With ``report`` (and its query), only the columns that report reads are read (the
+    others are null), no clocks for a report of tickets alone, and for a report of clocks
+    only those started in its period and by ``now`` (indexed: ix_clocks_started_at); without, every
     column (the console's dashboard reads several reports from one load). Each table is
     read into a frame in one piece (store/frames.py: ADBC), not row by row.
     """
+    clock_where = None
     if report is None:
         ticket_names: tuple[str, ...] = tuple(TICKET_COLUMNS)
         clock_names: tuple[str, ...] | None = tuple(CLOCK_COLUMNS)
     else:
         ticket_extra, clock_names = _NEEDS[report]
+        by = () if query is None else query.by
         keys = {GROUP_KEYS[key] for key in by}
         ticket_names = (
             "ticket",
             *ticket_extra,
             *(column for column in _KEY_COLUMNS if column in keys),
         )
+        if clock_names is not None and "team" in keys:
+            clock_names = (*clock_names, "clock_team")
+        if report in _CLOCK_PERIOD:
+            clock_where = _started(now, query)
     statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
     if clock_names is not None:
-        statements.append(_statement("clocks", clock_names, CLOCK_COLUMNS, None))
+        statements.append(_statement("clocks", clock_names, CLOCK_COLUMNS, clock_where))
     frames = read_frames(connection, statements)
     tickets = _booleans(frames[0])
     clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
     return make_tables_from_frames(tickets, clocks, now)
+
+
+def _started(now: int, query: Query | None) -> str:
+    """The clocks a report of clocks counts: started by ``now`` and in the period."""
+    bounds = [f"started_at <= {int(now)}"]
+    if query is not None and query.start is not None:
+        bounds.append(f"started_at >= {int(query.start)}")
+    if query is not None and query.end is not None:
+        bounds.append(f"started_at < {int(query.end)}")
+    return " AND ".join(bounds)
 
 
 def _statement(
