@@ -107,14 +107,19 @@ def make_tables(
     return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
 
 
-def make_tables_from_frames(tickets: pl.DataFrame, clocks: pl.DataFrame, now: int) -> Tables:
+def make_tables_from_frames(
+    tickets: pl.DataFrame, clocks: pl.DataFrame, now: int, *, judged: bool = False
+) -> Tables:
     """:func:`make_tables` from frames already read (store/frames.py): a column left out
-    is null throughout; the others are cast to the report tables' types."""
+    is null throughout; the others are cast to the report tables' types. ``judged``: the
+    clocks' ``status`` and ``objective_status`` are already those at ``now`` (judged as
+    :func:`_judged` does, by the query that read them)."""
     ticket_frame = _completed(tickets, TICKET_COLUMNS)
     clock_frame = _completed(clocks, CLOCK_COLUMNS)
     # No ticket field read: every clock's would be null, the join can be left out.
     join = any(name in tickets.columns for name in _FIELDS)
-    return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now, join=join), now)
+    frame = _judged(clock_frame, ticket_frame, now, join=join, judged=judged)
+    return Tables(ticket_frame, frame, now)
 
 
 def _completed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
@@ -131,10 +136,15 @@ def _frame(columns: Mapping[str, Sequence[Any]], schema: dict[str, Any]) -> pl.D
 
 
 def _judged(
-    clocks: pl.DataFrame, tickets: pl.DataFrame, now: int, *, join: bool = True
+    clocks: pl.DataFrame,
+    tickets: pl.DataFrame,
+    now: int,
+    *,
+    join: bool = True,
+    judged: bool = False,
 ) -> pl.DataFrame:
     """Clocks as they stand at ``now``, each with its ticket's fields (null throughout
-    without ``join``)."""
+    without ``join``); with ``judged``, their statuses are those at ``now`` already."""
     at_or_before = lambda name: pl.col(name).is_not_null() & (pl.col(name) <= now)  # noqa: E731
     # A stored clock was evaluated at some earlier instant: one still running past its due
     # instant has breached by now. (A met clock's due_at is after its fulfilment.)
@@ -161,6 +171,8 @@ def _judged(
         joined = started.with_columns(
             pl.lit(None, TICKET_COLUMNS[name]).alias(name) for name in _FIELDS
         )
+    if judged:  # the statuses at ``now`` were read (services/reports.py judges in SQL)
+        status, objective = pl.col("status"), pl.col("objective_status")
     return joined.with_columns(
         status=status,
         objective_status=objective,

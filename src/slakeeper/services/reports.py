@@ -274,12 +274,23 @@ _CLOCKS_SQL = (
 # Report table column → stored column (the same name unless given here).
 _STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
 _BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
-# The clock columns every clock table needs: judging each clock at ``now``, and its ticket.
-# (clock_team only when the report is grouped by team.)
-_JUDGED = (
-    "ticket", "metric", "started_at", "due_at", "fulfilled_at", "breached_at",
-    "cancelled_at", "objective_due_at", "objective_status",
-)  # fmt: skip
+# The clock columns every report of clocks reads: the clock's status and objective status
+# are judged at ``now`` in SQL (_JUDGE: as analytics/tables.py judges them), which reads
+# far less than the five instants they derive from. The clock's ticket is read when the
+# clocks are joined to their tickets' fields (a ticket field among the --by keys, or
+# escalations), its own team when grouped by team.
+_JUDGED = ("metric", "started_at", "status", "objective_status")
+_JUDGE = {
+    "status": (
+        "CASE WHEN cancelled_at <= {now} THEN 'cancelled' WHEN breached_at <= {now} "
+        "THEN 'breached' WHEN fulfilled_at <= {now} THEN 'met' WHEN due_at <= {now} "
+        "THEN 'breached' ELSE 'running' END"
+    ),
+    "objective_status": (
+        "CASE WHEN objective_status = 'running' AND objective_due_at <= {now} THEN 'missed' "
+        "ELSE objective_status END"
+    ),
+}
 # Reports of clocks by the period of their start: only those clocks are read (escalations
 # reads every clock: a ticket of the period breached by any of its clocks).
 _CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
@@ -287,11 +298,11 @@ _CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
 # None: that report reads no clocks.
 _NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "compliance": ((), _JUDGED),
-    "service-level": ((), (*_JUDGED, "elapsed_us")),
-    "times": ((), (*_JUDGED, "elapsed_us")),
+    "service-level": ((), (*_JUDGED, "fulfilled_at", "elapsed_us")),
+    "times": ((), (*_JUDGED, "fulfilled_at", "elapsed_us")),
     "breach-causes": ((), (*_JUDGED, "causes")),
     "resolution-quality": (("created_at", "resolved_at", "replies", "reopens", "first_day"), None),
-    "escalations": (("created_at", "escalated"), _JUDGED),
+    "escalations": (("created_at", "escalated"), ("ticket", *_JUDGED)),
     "csat": (("created_at", "resolved_at", "csat"), None),
     "backlog": (("created_at", "resolved_at"), None),
 }
@@ -323,17 +334,22 @@ def tables_from_database(
             *ticket_extra,
             *(column for column in _KEY_COLUMNS if column in keys),
         )
+        if clock_names is not None and keys & set(_KEY_COLUMNS):
+            clock_names = ("ticket", *clock_names)
         if clock_names is not None and "team" in keys:
             clock_names = (*clock_names, "clock_team")
         if report in _CLOCK_PERIOD:
             clock_where = _started(now, query)
+    judged_at = None if report is None else now
     statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
     if clock_names is not None:
-        statements.append(_statement("clocks", clock_names, CLOCK_COLUMNS, clock_where))
+        statements.append(
+            _statement("clocks", clock_names, CLOCK_COLUMNS, clock_where, judged_at=judged_at)
+        )
     frames = read_frames(connection, statements)
     tickets = _booleans(frames[0])
     clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
-    return make_tables_from_frames(tickets, clocks, now)
+    return make_tables_from_frames(tickets, clocks, now, judged=judged_at is not None)
 
 
 def _started(now: int, query: Query | None) -> str:
@@ -349,15 +365,23 @@ def _started(now: int, query: Query | None) -> str:
 
 
 def _statement(
-    table: str, names: tuple[str, ...], schema: dict[str, Any], where: str | None
+    table: str,
+    names: tuple[str, ...],
+    schema: dict[str, Any],
+    where: str | None,
+    *,
+    judged_at: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The SELECT of columns ``names`` (report table names) of a stored ``table``, and the
-    schema of its frame."""
+    schema of its frame; with ``judged_at``, the clocks' statuses judged at that instant."""
     selected = []
     read_schema = {}
     for name in dict.fromkeys(names):
         stored = _STORED[table].get(name, name)
-        if name in _BOOLEANS:
+        if judged_at is not None and table == "clocks" and name in _JUDGE:
+            selected.append(_JUDGE[name].format(now=int(judged_at)))
+            read_schema[name] = schema[name]
+        elif name in _BOOLEANS:
             selected.append(f"CAST({stored} AS INTEGER)")
             read_schema[name] = pl.Int64
         else:
