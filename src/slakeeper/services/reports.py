@@ -294,6 +294,16 @@ _JUDGE = {
 # Reports of clocks by the period of their start: only those clocks are read (escalations
 # reads every clock: a ticket of the period breached by any of its clocks).
 _CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
+# The only clocks some reports count (analytics/figures.py): breached ones (escalations,
+# breach causes), fulfilled first responses and resolutions (times).
+_ONLY = {
+    "escalations": "({status}) = 'breached'",
+    "breach-causes": "({status}) = 'breached'",
+    "times": (
+        "fulfilled_at <= {now} AND ({status}) <> 'cancelled' "
+        "AND metric IN ('first_response', 'resolution')"
+    ),
+}
 # The columns each report reads beyond its --by keys: (ticket columns, clock columns);
 # None: that report reads no clocks.
 _NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
@@ -321,7 +331,7 @@ def tables_from_database(
     column (the console's dashboard reads several reports from one load). Each table is
     read into a frame in one piece (store/frames.py: ADBC), not row by row.
     """
-    clock_where = None
+    clock_where: str | None = None
     if report is None:
         ticket_names: tuple[str, ...] = tuple(TICKET_COLUMNS)
         clock_names: tuple[str, ...] | None = tuple(CLOCK_COLUMNS)
@@ -338,8 +348,10 @@ def tables_from_database(
             clock_names = ("ticket", *clock_names)
         if clock_names is not None and "team" in keys:
             clock_names = (*clock_names, "clock_team")
-        if report in _CLOCK_PERIOD:
-            clock_where = _started(now, query)
+        clock_where = _started(now, query if report in _CLOCK_PERIOD else None)
+        if report in _ONLY:
+            status = _JUDGE["status"].format(now=int(now))
+            clock_where += " AND " + _ONLY[report].format(now=int(now), status=status)
     judged_at = None if report is None else now
     statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
     if clock_names is not None:
