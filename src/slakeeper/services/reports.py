@@ -15,12 +15,11 @@ import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Connection
 
-from slakeeper.analytics.facts import causes_text, ticket_facts
 from slakeeper.analytics.figures import REPORTS, TICKET_KEYS, Query, compute
 from slakeeper.analytics.tables import (
     CLOCK_COLUMNS,
@@ -30,17 +29,17 @@ from slakeeper.analytics.tables import (
     make_tables,
     make_tables_from_frames,
 )
-from slakeeper.core.clocks import Cycle
-from slakeeper.core.configuration import Configuration
 from slakeeper.core.durations import parse_duration
 from slakeeper.core.errors import InputError, NotFoundError, SlaError
-from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_logged, group_events
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
-from slakeeper.services.evaluations import collection_paused, dumps, read_events
-from slakeeper.services.refresh import ticket_tier
 from slakeeper.store import queries
 from slakeeper.store.frames import read_frames
+
+if TYPE_CHECKING:  # the offline path's modules are imported when it runs (start-up time)
+    from slakeeper.core.clocks import Cycle
+    from slakeeper.core.configuration import Configuration
+    from slakeeper.core.evaluation import Diagnostic, TicketResult
 
 __all__ = [
     "DOCUMENTS",
@@ -178,6 +177,9 @@ def tables_from_file(
     events_path: str | Path, config: Configuration, now: int
 ) -> tuple[Tables, list[Diagnostic]]:
     """Evaluate an event file at ``now`` into report tables, and the diagnostics."""
+    from slakeeper.core.evaluation import evaluate_logged, group_events
+    from slakeeper.services.evaluations import collection_paused, read_events
+
     diagnostics: list[Diagnostic] = []
     tickets: dict[str, list[Any]] = {column: [] for column in TICKET_COLUMNS}
     clocks: dict[str, list[Any]] = {column: [] for column in CLOCK_COLUMNS}
@@ -205,6 +207,9 @@ def _add_ticket(
     now: int,
 ) -> None:
     """Append one evaluated ticket's row and its clocks' rows (as the store writes them)."""
+    from slakeeper.analytics.facts import causes_text, ticket_facts
+    from slakeeper.services.refresh import ticket_tier
+
     facts = ticket_facts(result, log)
     fields = result.fields
     row = {
@@ -433,6 +438,8 @@ def _columns(rows: list[Any], names: dict[str, Any]) -> dict[str, list[Any]]:
 def render(columns: list[str], rows: list[dict[str, Any]], output: str) -> str:
     """Rows as JSON (a list of objects) or CSV (a header, then one line per row; null empty)."""
     if output == "json":
+        from slakeeper.services.evaluations import dumps
+
         return dumps(rows).decode() + "\n"
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
