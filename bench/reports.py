@@ -190,6 +190,7 @@ def build(folder: Path, tickets: int, copies: int, postgresql: str | None) -> No
             for n in range(1, copies):
                 for statement in tile_statements(connection, n):
                     connection.exec_driver_sql(statement)
+            connection.exec_driver_sql("ANALYZE")  # as the import leaves its own rows
         database.dispose()
         print(f"{url}: imported {tickets:,} tickets, tiled {copies} times")
 
