@@ -9,6 +9,7 @@ configured, PostgreSQL (its own schema: ADBC must read the schema of the connect
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
@@ -122,3 +123,27 @@ def test_simulated_history_loads_the_same(database: Database, simulated: Path) -
             tables_from_database(connection, now), tables_from_database_by_rows(connection, now)
         )
     assert assert_every_report_same(database, now) > 100
+
+
+def test_a_column_null_throughout_the_first_rows_is_read(tmp_path: Path) -> None:
+    # SQLite's ADBC driver types a column by its first batch of rows: without the probe row
+    # (store/frames.py) a column null for the first thousands of rows, text or real after,
+    # was refused ("Type mismatch").
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "nulls.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE t (a TEXT, b REAL, c BIGINT, d TEXT)")
+        rows = [(None, None, None, None)] * 5000 + [("x", 4.5, 1_782_864_000_000_000, "")]
+        raw.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [*rows, (None, 3.0, 7, "y")])
+    schema = {"a": pl.String, "b": pl.Float64, "c": pl.Int64, "d": pl.String}
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection, pytest.MonkeyPatch.context() as patch:
+        statements = [("SELECT a, b, c, d FROM t", schema)]
+        patch.setattr(frames, "read_frames_by_driver", _no_driver_path)
+        read = frames.read_frames(connection, statements)[0]
+        patch.undo()
+        assert_frame_equal(read, frames.read_frames_by_driver(connection, statements)[0])
+    engine.dispose()
+    assert read.height == 5002
+    assert read.row(5000) == ("x", 4.5, 1_782_864_000_000_000, "")

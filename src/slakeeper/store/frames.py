@@ -88,9 +88,12 @@ def _adbc_frames(
         for sql, schema in statements:
             statement = manager.AdbcStatement(link)
             try:
-                statement.set_sql_query(sql)
+                statement.set_sql_query(_probed(sql, schema) if driver == "sqlite" else sql)
                 stream, _ = statement.execute_query()
-                frames.append(_typed(pl.DataFrame(stream), schema))
+                frame = pl.DataFrame(stream)
+                if driver == "sqlite":
+                    frame = frame.filter(pl.col(_PROBE) == 1).drop(_PROBE)
+                frames.append(_typed(frame, schema))
             finally:
                 statement.close()
         link.rollback()
@@ -98,6 +101,21 @@ def _adbc_frames(
     finally:
         link.close()
         database.close()
+
+
+def _probed(sql: str, schema: dict[str, Any]) -> str:
+    """``sql`` after a first row holding a value of every column's type, marked 0 in a last
+    column (the real rows 1). SQLite's ADBC driver takes each column's type from the values
+    of its first batch of rows; a column null throughout that batch would be taken as
+    integers, and a text or real value later refused ("Type mismatch")."""
+    values = ", ".join(
+        f"{_PROBE_VALUES.get(kind, repr(''))} AS c{n}" for n, kind in enumerate(schema.values())
+    )
+    return f"SELECT {values}, 0 AS {_PROBE} UNION ALL SELECT *, 1 FROM ({sql})"
+
+
+_PROBE = "probe_"
+_PROBE_VALUES = {pl.Int64: "0", pl.Float64: "0.0", pl.String: "''"}
 
 
 def _typed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
