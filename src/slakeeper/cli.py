@@ -483,7 +483,7 @@ def report_command(
         from slakeeper.commands.service import open_database
 
         with open_database().read() as connection:
-            tables = reports.tables_from_database(connection, at)
+            tables = reports.tables_from_database(connection, at, name, query)
     columns, rows = reports.run_report(name, tables, query)
     from slakeeper.commands.contract import write_output
 

@@ -28,6 +28,7 @@ __all__ = [
     "TICKET_COLUMNS",
     "Tables",
     "make_tables",
+    "make_tables_from_frames",
     "with_periods",
 ]
 
@@ -81,6 +82,7 @@ GROUP_KEYS = {
     "month": "month",
 }
 
+_FIELDS = ("severity", "account", "account_tier", "channel", "team", "agent", "policy")
 _BUCKET_US = 900_000_000  # 15 minutes: every UTC offset change of tzdata falls on one
 
 
@@ -105,14 +107,44 @@ def make_tables(
     return Tables(ticket_frame, _judged(clock_frame, ticket_frame, now), now)
 
 
+def make_tables_from_frames(
+    tickets: pl.DataFrame, clocks: pl.DataFrame, now: int, *, judged: bool = False
+) -> Tables:
+    """:func:`make_tables` from frames already read (store/frames.py): a column left out
+    is null throughout; the others are cast to the report tables' types. ``judged``: the
+    clocks' ``status`` and ``objective_status`` are already those at ``now`` (judged as
+    :func:`_judged` does, by the query that read them)."""
+    ticket_frame = _completed(tickets, TICKET_COLUMNS)
+    clock_frame = _completed(clocks, CLOCK_COLUMNS)
+    # No ticket field read: every clock's would be null, the join can be left out.
+    join = any(name in tickets.columns for name in _FIELDS)
+    frame = _judged(clock_frame, ticket_frame, now, join=join, judged=judged)
+    return Tables(ticket_frame, frame, now)
+
+
+def _completed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    return frame.select(
+        pl.col(name).cast(kind) if name in frame.columns else pl.lit(None, kind).alias(name)
+        for name, kind in schema.items()
+    )
+
+
 def _frame(columns: Mapping[str, Sequence[Any]], schema: dict[str, Any]) -> pl.DataFrame:
     length = len(next(iter(columns.values()), ()))
     full = {name: columns.get(name, [None] * length) for name in schema}
     return pl.DataFrame(full, schema=schema)
 
 
-def _judged(clocks: pl.DataFrame, tickets: pl.DataFrame, now: int) -> pl.DataFrame:
-    """Clocks as they stand at ``now``, each with its ticket's fields."""
+def _judged(
+    clocks: pl.DataFrame,
+    tickets: pl.DataFrame,
+    now: int,
+    *,
+    join: bool = True,
+    judged: bool = False,
+) -> pl.DataFrame:
+    """Clocks as they stand at ``now``, each with its ticket's fields (null throughout
+    without ``join``); with ``judged``, their statuses are those at ``now`` already."""
     at_or_before = lambda name: pl.col(name).is_not_null() & (pl.col(name) <= now)  # noqa: E731
     # A stored clock was evaluated at some earlier instant: one still running past its due
     # instant has breached by now. (A met clock's due_at is after its fulfilment.)
@@ -132,10 +164,15 @@ def _judged(clocks: pl.DataFrame, tickets: pl.DataFrame, now: int) -> pl.DataFra
         .then(pl.lit("missed"))
         .otherwise(pl.col("objective_status"))
     )
-    fields = tickets.select(
-        "ticket", "severity", "account", "account_tier", "channel", "team", "agent", "policy"
-    )
-    joined = clocks.filter(pl.col("started_at") <= now).join(fields, on="ticket", how="left")
+    started = clocks.filter(pl.col("started_at") <= now)
+    if join:
+        joined = started.join(tickets.select("ticket", *_FIELDS), on="ticket", how="left")
+    else:
+        joined = started.with_columns(
+            pl.lit(None, TICKET_COLUMNS[name]).alias(name) for name in _FIELDS
+        )
+    if judged:  # the statuses at ``now`` were read (services/reports.py judges in SQL)
+        status, objective = pl.col("status"), pl.col("objective_status")
     return joined.with_columns(
         status=status,
         objective_status=objective,

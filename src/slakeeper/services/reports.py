@@ -15,11 +15,11 @@ import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import polars as pl
 from sqlalchemy import Connection
 
-from slakeeper.analytics.facts import causes_text, ticket_facts
 from slakeeper.analytics.figures import REPORTS, TICKET_KEYS, Query, compute
 from slakeeper.analytics.tables import (
     CLOCK_COLUMNS,
@@ -27,17 +27,19 @@ from slakeeper.analytics.tables import (
     TICKET_COLUMNS,
     Tables,
     make_tables,
+    make_tables_from_frames,
 )
-from slakeeper.core.clocks import Cycle
-from slakeeper.core.configuration import Configuration
 from slakeeper.core.durations import parse_duration
 from slakeeper.core.errors import InputError, NotFoundError, SlaError
-from slakeeper.core.evaluation import Diagnostic, TicketResult, evaluate_logged, group_events
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
-from slakeeper.services.evaluations import collection_paused, dumps, read_events
-from slakeeper.services.refresh import ticket_tier
 from slakeeper.store import queries
+from slakeeper.store.frames import read_frames
+
+if TYPE_CHECKING:  # the offline path's modules are imported when it runs (start-up time)
+    from slakeeper.core.clocks import Cycle
+    from slakeeper.core.configuration import Configuration
+    from slakeeper.core.evaluation import Diagnostic, TicketResult
 
 __all__ = [
     "DOCUMENTS",
@@ -48,6 +50,7 @@ __all__ = [
     "render",
     "run_report",
     "tables_from_database",
+    "tables_from_database_by_rows",
     "tables_from_file",
 ]
 
@@ -174,6 +177,9 @@ def tables_from_file(
     events_path: str | Path, config: Configuration, now: int
 ) -> tuple[Tables, list[Diagnostic]]:
     """Evaluate an event file at ``now`` into report tables, and the diagnostics."""
+    from slakeeper.core.evaluation import evaluate_logged, group_events
+    from slakeeper.services.evaluations import collection_paused, read_events
+
     diagnostics: list[Diagnostic] = []
     tickets: dict[str, list[Any]] = {column: [] for column in TICKET_COLUMNS}
     clocks: dict[str, list[Any]] = {column: [] for column in CLOCK_COLUMNS}
@@ -201,6 +207,9 @@ def _add_ticket(
     now: int,
 ) -> None:
     """Append one evaluated ticket's row and its clocks' rows (as the store writes them)."""
+    from slakeeper.analytics.facts import causes_text, ticket_facts
+    from slakeeper.services.refresh import ticket_tier
+
     facts = ticket_facts(result, log)
     fields = result.fields
     row = {
@@ -267,10 +276,149 @@ _CLOCKS_SQL = (
     "breached_at, cancelled_at, elapsed_us, objective_us, objective_due_at, "
     "objective_status, causes FROM clocks"
 )
+# Report table column → stored column (the same name unless given here).
+_STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
+_BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
+# The clock columns every report of clocks reads: the clock's status and objective status
+# are judged at ``now`` in SQL (_JUDGE: as analytics/tables.py judges them), which reads
+# far less than the five instants they derive from. The clock's ticket is read when the
+# clocks are joined to their tickets' fields (a ticket field among the --by keys, or
+# escalations), its own team when grouped by team.
+_JUDGED = ("metric", "started_at", "status", "objective_status")
+_JUDGE = {
+    "status": (
+        "CASE WHEN cancelled_at <= {now} THEN 'cancelled' WHEN breached_at <= {now} "
+        "THEN 'breached' WHEN fulfilled_at <= {now} THEN 'met' WHEN due_at <= {now} "
+        "THEN 'breached' ELSE 'running' END"
+    ),
+    "objective_status": (
+        "CASE WHEN objective_status = 'running' AND objective_due_at <= {now} THEN 'missed' "
+        "ELSE objective_status END"
+    ),
+}
+# Reports of clocks by the period of their start: only those clocks are read (escalations
+# reads every clock: a ticket of the period breached by any of its clocks).
+_CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
+# The only clocks some reports count (analytics/figures.py): breached ones (escalations,
+# breach causes), fulfilled first responses and resolutions (times).
+_ONLY = {
+    "escalations": "({status}) = 'breached'",
+    "breach-causes": "({status}) = 'breached'",
+    "times": (
+        "fulfilled_at <= {now} AND ({status}) <> 'cancelled' "
+        "AND metric IN ('first_response', 'resolution')"
+    ),
+}
+# The columns each report reads beyond its --by keys: (ticket columns, clock columns);
+# None: that report reads no clocks.
+_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+    "compliance": ((), _JUDGED),
+    "service-level": ((), (*_JUDGED, "fulfilled_at", "elapsed_us")),
+    "times": ((), (*_JUDGED, "fulfilled_at", "elapsed_us")),
+    "breach-causes": ((), (*_JUDGED, "causes")),
+    "resolution-quality": (("created_at", "resolved_at", "replies", "reopens", "first_day"), None),
+    "escalations": (("created_at", "escalated"), ("ticket", *_JUDGED)),
+    "csat": (("created_at", "resolved_at", "csat"), None),
+    "backlog": (("created_at", "resolved_at"), None),
+}
+# Ticket columns of the --by keys (week and month derive from an instant already read).
+_KEY_COLUMNS = ("severity", "account", "account_tier", "channel", "team", "agent", "policy")
 
 
-def tables_from_database(connection: Connection, now: int) -> Tables:
-    """Report tables from the stored tickets and clocks, judged at ``now``."""
+def tables_from_database(
+    connection: Connection, now: int, report: str | None = None, query: Query | None = None
+) -> Tables:
+    """Report tables from the stored tickets and clocks, judged at ``now``.
+
+    With ``report`` (and its query), only the columns that report reads are read (the
+    others are null), no clocks for a report of tickets alone, and for a report of clocks
+    only those started in its period and by ``now`` (indexed: ix_clocks_started_at); without, every
+    column (the console's dashboard reads several reports from one load). Each table is
+    read into a frame in one piece (store/frames.py: ADBC), not row by row.
+    """
+    clock_where: str | None = None
+    if report is None:
+        ticket_names: tuple[str, ...] = tuple(TICKET_COLUMNS)
+        clock_names: tuple[str, ...] | None = tuple(CLOCK_COLUMNS)
+    else:
+        ticket_extra, clock_names = _NEEDS[report]
+        by = () if query is None else query.by
+        keys = {GROUP_KEYS[key] for key in by}
+        ticket_names = (
+            "ticket",
+            *ticket_extra,
+            *(column for column in _KEY_COLUMNS if column in keys),
+        )
+        if clock_names is not None and keys & set(_KEY_COLUMNS):
+            clock_names = ("ticket", *clock_names)
+        if clock_names is not None and "team" in keys:
+            clock_names = (*clock_names, "clock_team")
+        clock_where = _started(now, query if report in _CLOCK_PERIOD else None)
+        if report in _ONLY:
+            status = _JUDGE["status"].format(now=int(now))
+            clock_where += " AND " + _ONLY[report].format(now=int(now), status=status)
+    judged_at = None if report is None else now
+    statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
+    if clock_names is not None:
+        statements.append(
+            _statement("clocks", clock_names, CLOCK_COLUMNS, clock_where, judged_at=judged_at)
+        )
+    frames = read_frames(connection, statements)
+    tickets = _booleans(frames[0])
+    clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
+    return make_tables_from_frames(tickets, clocks, now, judged=judged_at is not None)
+
+
+def _started(now: int, query: Query | None) -> str:
+    """The clocks a report of clocks counts: started by ``now`` and in the period."""
+    # "+": no index for this bound, which nearly every clock meets (SQLite would otherwise
+    # read all of them through ix_clocks_started_at, one lookup each); the period's use it.
+    bounds = [f"+started_at <= {int(now)}"]
+    if query is not None and query.start is not None:
+        bounds.append(f"started_at >= {int(query.start)}")
+    if query is not None and query.end is not None:
+        bounds.append(f"started_at < {int(query.end)}")
+    return " AND ".join(bounds)
+
+
+def _statement(
+    table: str,
+    names: tuple[str, ...],
+    schema: dict[str, Any],
+    where: str | None,
+    *,
+    judged_at: int | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The SELECT of columns ``names`` (report table names) of a stored ``table``, and the
+    schema of its frame; with ``judged_at``, the clocks' statuses judged at that instant."""
+    selected = []
+    read_schema = {}
+    for name in dict.fromkeys(names):
+        stored = _STORED[table].get(name, name)
+        if judged_at is not None and table == "clocks" and name in _JUDGE:
+            selected.append(_JUDGE[name].format(now=int(judged_at)))
+            read_schema[name] = schema[name]
+        elif name in _BOOLEANS:
+            selected.append(f"CAST({stored} AS INTEGER)")
+            read_schema[name] = pl.Int64
+        else:
+            selected.append(stored)
+            read_schema[name] = schema[name]
+    sql = f"SELECT {', '.join(selected)} FROM {table}"
+    return (f"{sql} WHERE {where}" if where else sql), read_schema
+
+
+def _booleans(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = [pl.col(name).cast(pl.Boolean) for name in _BOOLEANS if name in frame.columns]
+    return frame.with_columns(casts) if casts else frame
+
+
+def tables_from_database_by_rows(connection: Connection, now: int) -> Tables:
+    """The report tables read row by row through the driver (the first loading path).
+
+    Kept as the reference the fast path is tested against (tests/reports/test_loading.py)
+    and measured against (bench/reports.py).
+    """
     tickets = _columns(queries.run(connection, _TICKETS_SQL), TICKET_COLUMNS)
     tickets["escalated"] = [bool(value) for value in tickets["escalated"]]
     tickets["first_day"] = [
@@ -290,6 +438,8 @@ def _columns(rows: list[Any], names: dict[str, Any]) -> dict[str, list[Any]]:
 def render(columns: list[str], rows: list[dict[str, Any]], output: str) -> str:
     """Rows as JSON (a list of objects) or CSV (a header, then one line per row; null empty)."""
     if output == "json":
+        from slakeeper.services.evaluations import dumps
+
         return dumps(rows).decode() + "\n"
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

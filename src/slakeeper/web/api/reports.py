@@ -51,7 +51,7 @@ def get_report(
     at = query_instant("now", now)
     at = clock.now() if at is None else at
     with database.read() as connection:
-        tables = reports.tables_from_database(connection, at)
+        tables = reports.tables_from_database(connection, at, name, query)
     columns, rows = reports.run_report(name, tables, query)
     if output == "csv":
         return Response(reports.render(columns, rows, "csv"), media_type="text/csv")
