@@ -241,7 +241,7 @@ def evaluate_ticket(
         cycles=cycles,
         next_action_at=run.next_action_at(now),
         fields=run.fields | {"team": run.team, "agent": run.agent},
-        status=run.status.value,
+        status=run.status._value_,  # not .value: a Python-level property
         created_at=created.at,
         escalations_due=run.escalations_due(now),
         timeline=run.timeline,
