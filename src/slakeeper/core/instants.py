@@ -126,12 +126,17 @@ def format_instant(instant: datetime | int) -> str:
             raise InputError(f"instant out of range (year 1 to 9999): {instant} µs since 1970")
         # Replay writes millions of instants: the date part is cached per day and the time
         # of day is put together from a table of two-digit strings.
-        days, rest = divmod(instant, US_PER_DAY)
+        # Floor division and a product rather than divmod: compiled, these stay native
+        # integer operations (divmod builds a tuple of boxed ints).
+        days = instant // US_PER_DAY
         date_text = _DATES.get(days)
         if date_text is None:
             date_text = _DATES[days] = (_NAIVE_EPOCH + timedelta(days)).date().isoformat()
-        seconds, micro = divmod(rest, US_PER_SECOND)
-        minutes, seconds = divmod(seconds, 60)
+        rest = instant - days * US_PER_DAY
+        seconds = rest // US_PER_SECOND
+        micro = rest - seconds * US_PER_SECOND
+        minutes = seconds // 60
+        seconds -= minutes * 60
         if micro:
             fraction = f"{micro:06d}".rstrip("0")
             return f"{date_text}{_MINUTES[minutes]}{_TWO[seconds]}.{fraction}Z"

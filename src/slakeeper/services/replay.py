@@ -239,15 +239,15 @@ def _plan(path: str, count: int, only: int) -> list[LinePlan] | None:
         plans.append(LinePlan(marks, {}, b""))
     if only >= 0:
         plans[0].hashes = np.unique(ranked).tobytes()
-    owner_of = owners.tolist()
-    for key, number in ends.items():
-        index = owner_of[number - 1]
+    last_lines = np.fromiter(ends.values(), dtype=np.int64, count=len(ends))
+    for key, number, index in zip(
+        ends, last_lines.tolist(), owners[last_lines - 1].tolist(), strict=True
+    ):
         if only < 0 or index == only:
             plan = plans[index if only < 0 else 0]
             plan.last[number] = key.decode("utf-8", "surrogatepass")
             plan.marks[number - 1] |= _LAST
-    for number in repeats.tolist():
-        index = owner_of[number - 1]
+    for number, index in zip(repeats.tolist(), owners[repeats - 1].tolist(), strict=True):
         plans[index if only < 0 else 0].marks[number - 1] |= _REPEAT
     return plans
 
@@ -294,7 +294,7 @@ def _scan_halves(path: str, count: int) -> _Scan:
         _, status = os.waitpid(pid, 0)
     if status != 0:
         raise RuntimeError("the replay planner failed")
-    owners = np.concatenate([first[0], np.frombuffer(message[0], dtype=np.int64)])
+    owners = np.concatenate([first[0], np.frombuffer(message[0], dtype=np.int32)])
     ends = first[1]
     ends.update(message[1])  # the later half's last lines win
     hashes = np.concatenate([first[2], np.frombuffer(message[2], dtype=np.int64)])
@@ -319,7 +319,7 @@ def _scan(path: str, start: int, stop: int | None, before: int, count: int) -> _
     first of them numbered ``before`` + 1."""
     import numpy as np
 
-    owner_parts: list[Any] = []  # each line's partition, block by block (int64 arrays)
+    owner_parts: list[Any] = []  # each line's partition, block by block (int32 arrays)
     ends: dict[bytes, int] = {}  # ticket key -> its last line
     id_parts: list[Any] = []  # the hash of each line's id...
     number_parts: list[Any] = []  # ...and that line's number
@@ -343,7 +343,7 @@ def _scan(path: str, start: int, stop: int | None, before: int, count: int) -> _
         if rest:  # a last line without a newline
             _plan_lines([rest], done, count, owner_parts, ends, id_parts, number_parts)
     empty = np.zeros(0, dtype=np.int64)
-    owners = np.concatenate(owner_parts) if owner_parts else empty
+    owners = np.concatenate(owner_parts) if owner_parts else np.zeros(0, dtype=np.int32)
     hashes = np.concatenate(id_parts) if id_parts else empty
     lines_of = np.concatenate(number_parts) if number_parts else empty
     return owners, ends, hashes, lines_of
@@ -381,9 +381,9 @@ def _plan_block(
         return False
     if count > 1:
         crcs = np.fromiter(map(zlib.crc32, keys), dtype=np.int64, count=size)
-        owner_parts.append(crcs % count)
+        owner_parts.append((crcs % count).astype(np.int32))
     else:
-        owner_parts.append(np.zeros(size, dtype=np.int64))
+        owner_parts.append(np.zeros(size, dtype=np.int32))
     ends.update(zip(keys, range(done + 1, done + 1 + size), strict=True))
     id_parts.append(np.fromiter(map(hash, values), dtype=np.int64, count=size))
     number_parts.append(np.arange(done + 1, done + 1 + size, dtype=np.int64))
@@ -416,7 +416,7 @@ def _plan_lines(
         if event_id is not None:
             ids.append(hash(event_id))
             numbers.append(number)
-    owner_parts.append(np.array(owners, dtype=np.int64))
+    owner_parts.append(np.array(owners, dtype=np.int32))
     id_parts.append(np.array(ids, dtype=np.int64))
     number_parts.append(np.array(numbers, dtype=np.int64))
     return number
