@@ -537,7 +537,8 @@ class _Frames:
         key, opened, size = _FRAME.unpack_from(self.buffer, self.start)
         if len(self.buffer) < header_end + size:
             return None
-        payload = bytes(self.buffer[header_end : header_end + size])
+        with memoryview(self.buffer) as view:  # one copy, not a bytearray slice and a copy
+            payload = bytes(view[header_end : header_end + size])
         self.start = header_end + size
         return key, opened, payload
 
