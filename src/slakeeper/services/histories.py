@@ -153,8 +153,9 @@ def fold_tickets(
     """Evaluate every ticket of a JSONL file through folds made by ``make``.
 
     ``workers`` defaults to services.replay.worker_count (``SLAKEEPER_WORKERS``, else one
-    per core for a large file). An event id reused by tickets that landed in different
-    workers would escape the check one process makes, so then the pass runs again in one.
+    per core for a large file). The file is planned once, here, before the workers start
+    (services/replay.plan_partitions); an event id reused by tickets that land in different
+    workers would escape the check one process makes, so then the pass runs in one.
     """
     from slakeeper.services.replay import worker_count
 
