@@ -2,7 +2,8 @@
 
 Run with ``.venv/bin/python bench/whatif.py`` (100,000 tickets, about a million events);
 ``--tickets N`` for another size, ``--seed`` for another history, ``--no-compare`` to skip
-the reference runs. Results and their reading: bench/README.md.
+the reference runs, ``--events FILE`` to reuse a history bench/history.py wrote with the
+same ``--tickets`` and ``--seed``. Results and their reading: bench/README.md.
 
 The history is bench/history.py's (written beforehand into a temporary directory; its
 generation time is reported, not counted), replayed at 2026-07-01T00:00:00Z. The current
@@ -114,12 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-compare", action="store_true", help="Skip the reference runs.")
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="reuse a history bench/history.py wrote with these --tickets and --seed",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="slakeeper-whatif-bench-") as directory:
         folder = Path(directory)
-        log = folder / "events.jsonl"
         start = time.perf_counter()
-        events = write_history(log, args.tickets, args.seed)
+        if args.events:
+            log = Path(args.events)
+            with open(log, "rb") as file:
+                events = sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 24), b""))
+        else:
+            log = folder / "events.jsonl"
+            events = write_history(log, args.tickets, args.seed)
         made = time.perf_counter() - start
         current, proposed = configurations(folder)
         print(

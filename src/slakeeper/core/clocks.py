@@ -49,7 +49,18 @@ class Mark:
     threshold: Threshold | None = None
     # What "already reached" is remembered by: a warning per threshold (a new policy's
     # thresholds are not the old ones, even at the same position), a step per its index.
-    key: tuple[object, ...] = ()
+    # A string: a tuple of an enum and a Fraction was hashed by Python code on every use.
+    key: str = ""
+
+
+def warning_key(threshold: Threshold) -> str:
+    """The key a warning is remembered by: its threshold's value (fraction or lead)."""
+    return f"warning {threshold.fraction} {threshold.lead}"
+
+
+def step_key(index: int) -> str:
+    """The key an escalation step is remembered by: its index."""
+    return f"escalation {index}"
 
 
 _MARK_ORDER = {MarkKind.WARNING: 0, MarkKind.OBJECTIVE: 1, MarkKind.ESCALATION: 2}
@@ -73,13 +84,11 @@ def mark_plan(
     for index, threshold in enumerate(thresholds):
         offset = threshold.offset(sla)
         if offset is not None:
-            warned: tuple[object, ...] = (MarkKind.WARNING, threshold.fraction, threshold.lead)
-            marks.append(Mark(offset, MarkKind.WARNING, index, threshold, warned))
+            marks.append(Mark(offset, MarkKind.WARNING, index, threshold, warning_key(threshold)))
     for index, threshold in enumerate(steps):
         offset = threshold.offset(sla)
         if offset is not None:
-            stepped: tuple[object, ...] = (MarkKind.ESCALATION, index)
-            marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold, stepped))
+            marks.append(Mark(offset, MarkKind.ESCALATION, index, threshold, step_key(index)))
     if target.objective is not None:
         marks.append(Mark(target.objective, MarkKind.OBJECTIVE))
     marks.append(Mark(sla, MarkKind.BREACH))
@@ -125,7 +134,7 @@ class Cycle:
     cancelled_at: int | None = None
     warnings: list[tuple[Threshold, int]] = field(default_factory=list)
     escalations: list[tuple[int, int]] = field(default_factory=list)  # (step index, instant)
-    done: set[tuple[object, ...]] | None = None  # keys of marks reached (made on first use)
+    done: set[str] | None = None  # keys of marks reached (made on first use)
     marks: tuple[Mark, ...] = ()  # the plan still ahead, by offset
     position: int = 0  # index in `marks` of the next mark
     next_at: int | None = None  # instant of the next mark, while counting
@@ -133,8 +142,44 @@ class Cycle:
     due_when_fulfilled: int | None = None
     objective_due_when_fulfilled: int | None = None
 
-    def __post_init__(self) -> None:
-        self.anchor = self.started_at
+    # Written out: compiled (mypyc), the __init__ dataclass generates is interpreted Python.
+    def __init__(
+        self,
+        metric: Metric,
+        team: str | None,
+        number: int,
+        calendar: Calendar,
+        target: Target,
+        started_at: int,
+        thresholds: tuple[Threshold, ...],
+        steps: tuple[Threshold, ...],
+        is_paused: bool = False,
+    ) -> None:
+        self.metric = metric
+        self.team = team
+        self.number = number
+        self.calendar = calendar
+        self.target = target
+        self.started_at = started_at
+        self.thresholds = thresholds
+        self.steps = steps
+        self.anchor = started_at
+        self.elapsed = 0
+        self.paused_time = 0
+        self.is_paused = is_paused
+        self.fulfilled_at = None
+        self.breached_at = None
+        self.objective_missed_at = None
+        self.cancelled_at = None
+        self.warnings = []
+        self.escalations = []
+        self.done = None
+        self.marks = ()
+        self.position = 0
+        self.next_at = None
+        self.cause = None
+        self.due_when_fulfilled = None
+        self.objective_due_when_fulfilled = None
         self._plan_marks()
 
     # ---- reading ------------------------------------------------------------------------
@@ -322,12 +367,12 @@ class Cycle:
         if self.warnings and self.warnings[-1][1] == t:
             for threshold, at in self.warnings:
                 if at == t and self.done is not None:
-                    self.done.discard((MarkKind.WARNING, threshold.fraction, threshold.lead))
+                    self.done.discard(warning_key(threshold))
             self.warnings = [(w, at) for w, at in self.warnings if at < t]
         if self.escalations and self.escalations[-1][1] == t:
             for index, at in self.escalations:
                 if at == t and self.done is not None:
-                    self.done.discard((MarkKind.ESCALATION, index))
+                    self.done.discard(step_key(index))
             self.escalations = [(i, at) for i, at in self.escalations if at < t]
         self.next_at = None
 

@@ -74,6 +74,33 @@ class TicketResult:
     timeline: list[TimelineEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the diagnostics about this ticket
 
+    # Written out: compiled (mypyc), the __init__ dataclass generates is interpreted Python.
+    def __init__(
+        self,
+        ticket: str,
+        policy: str | None,
+        policy_version: str | None,
+        cycles: list[Cycle],
+        next_action_at: int | None,
+        fields: dict[str, object],
+        status: str,
+        created_at: int,
+        escalations_due: list[tuple[Cycle, int, int]] | None = None,
+        timeline: list[TimelineEntry] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.ticket = ticket
+        self.policy = policy
+        self.policy_version = policy_version
+        self.cycles = cycles
+        self.next_action_at = next_action_at
+        self.fields = fields
+        self.status = status
+        self.created_at = created_at
+        self.escalations_due = [] if escalations_due is None else escalations_due
+        self.timeline = [] if timeline is None else timeline
+        self.notes = [] if notes is None else notes
+
 
 @dataclass
 class Evaluation:
@@ -241,7 +268,7 @@ def evaluate_ticket(
         cycles=cycles,
         next_action_at=run.next_action_at(now),
         fields=run.fields | {"team": run.team, "agent": run.agent},
-        status=run.status.value,
+        status=run.status._value_,  # not .value: a Python-level property
         created_at=created.at,
         escalations_due=run.escalations_due(now),
         timeline=run.timeline,

@@ -85,6 +85,48 @@ class Event:
     threshold: Any = None
     path: str | None = None
 
+    # Written out: compiled (mypyc), the __init__ dataclass generates is interpreted Python
+    # (a fifth of the cost of parsing an event); this one is a native function.
+    def __init__(
+        self,
+        id: str,
+        ticket: str,
+        type: EventType,
+        at: int,
+        line: int | None = None,
+        author: Author | None = None,
+        public: bool = True,
+        status: Status | None = None,
+        fields: Mapping[str, Any] | None = None,
+        team: str | None = None,
+        agent: str | None = None,
+        assigns_team: bool = False,
+        score: float | None = None,
+        metric: Metric | None = None,
+        cycle: int | None = None,
+        step: int | None = None,
+        threshold: Any = None,
+        path: str | None = None,
+    ) -> None:
+        self.id = id
+        self.ticket = ticket
+        self.type = type
+        self.at = at
+        self.line = line
+        self.author = author
+        self.public = public
+        self.status = status
+        self.fields = {} if fields is None else fields
+        self.team = team
+        self.agent = agent
+        self.assigns_team = assigns_team
+        self.score = score
+        self.metric = metric
+        self.cycle = cycle
+        self.step = step
+        self.threshold = threshold
+        self.path = path
+
     def same_payload(self, other: Event) -> bool:
         """True when two events with one id say the same thing (compared as parsed values)."""
         return _comparable(self) == _comparable(other)

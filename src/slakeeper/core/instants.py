@@ -24,6 +24,7 @@ __all__ = [
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _TWO = [f"{number:02d}" for number in range(60)]
+_MINUTES = [f"T{hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60)]
 _DATES: dict[int, str] = {}  # day number since 1970 -> "YYYY-MM-DD"
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
@@ -125,17 +126,21 @@ def format_instant(instant: datetime | int) -> str:
             raise InputError(f"instant out of range (year 1 to 9999): {instant} µs since 1970")
         # Replay writes millions of instants: the date part is cached per day and the time
         # of day is put together from a table of two-digit strings.
-        days, rest = divmod(instant, US_PER_DAY)
+        # Floor division and a product rather than divmod: compiled, these stay native
+        # integer operations (divmod builds a tuple of boxed ints).
+        days = instant // US_PER_DAY
         date_text = _DATES.get(days)
         if date_text is None:
             date_text = _DATES[days] = (_NAIVE_EPOCH + timedelta(days)).date().isoformat()
-        seconds, micro = divmod(rest, US_PER_SECOND)
-        hours, seconds = divmod(seconds, 3600)
-        minutes, seconds = divmod(seconds, 60)
-        text = f"{date_text}T{_TWO[hours]}:{_TWO[minutes]}:{_TWO[seconds]}"
+        rest = instant - days * US_PER_DAY
+        seconds = rest // US_PER_SECOND
+        micro = rest - seconds * US_PER_SECOND
+        minutes = seconds // 60
+        seconds -= minutes * 60
         if micro:
-            text += "." + f"{micro:06d}".rstrip("0")
-        return text + "Z"
+            fraction = f"{micro:06d}".rstrip("0")
+            return f"{date_text}{_MINUTES[minutes]}{_TWO[seconds]}.{fraction}Z"
+        return f"{date_text}{_MINUTES[minutes]}{_TWO[seconds]}Z"
     if instant.tzinfo is None:
         raise InputError(f"naive instant {instant.isoformat()}: an offset is required")
     return format_instant(to_us(instant))

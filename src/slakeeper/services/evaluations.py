@@ -19,6 +19,7 @@ from slakeeper.core.errors import EventError, InputError
 from slakeeper.core.evaluation import Diagnostic, Evaluation, TicketResult, iter_evaluate
 from slakeeper.core.events import Event, parse_event
 from slakeeper.core.instants import format_instant
+from slakeeper.core.policies import Threshold
 
 __all__ = [
     "collection_paused",
@@ -156,11 +157,13 @@ def clock_document(cycle: Cycle, now: int) -> dict[str, Any]:
         end = cycle.fulfilled_at
     elif cycle.cancelled_at is not None:
         end = cycle.cancelled_at
+    # `_value_`, not `value`: an enum's `value` is a Python-level property, called millions
+    # of times by replay; `_value_` is the same string, read from the member's dict.
     return {
-        "metric": cycle.metric.value,
+        "metric": cycle.metric._value_,
         "cycle": cycle.number,
         "team": cycle.team,
-        "status": cycle.status.value,
+        "status": cycle.status._value_,
         "started_at": instant_text(cycle.started_at),
         "due_at": instant_text(cycle.due_at()),
         "target_seconds": seconds_value(cycle.target.sla),
@@ -172,12 +175,28 @@ def clock_document(cycle: Cycle, now: int) -> dict[str, Any]:
         "objective_due_at": instant_text(cycle.objective_due_at()),
         "objective_status": cycle.objective_status(),
         "warnings": [
-            {"threshold": threshold.json_value, "at": format_instant(at)}
+            {"threshold": _json_value(threshold), "at": format_instant(at)}
             for threshold, at in cycle.warnings
         ],
         "cancelled_at": instant_text(cycle.cancelled_at),
         "calendar": cycle.calendar.id,
     }
+
+
+# Threshold.json_value by the threshold's identity (thresholds belong to the configuration
+# and live as long as it): computing it goes through Fraction's Python-level properties.
+_JSON_VALUES: dict[int, tuple[Threshold, float | int | str]] = {}
+
+
+def _json_value(threshold: Threshold) -> float | int | str:
+    found = _JSON_VALUES.get(id(threshold))
+    if found is not None and found[0] is threshold:
+        return found[1]
+    value = threshold.json_value
+    if len(_JSON_VALUES) > 4096:
+        _JSON_VALUES.clear()
+    _JSON_VALUES[id(threshold)] = (threshold, value)
+    return value
 
 
 def ticket_document(result: TicketResult, now: int) -> dict[str, Any]:
@@ -191,7 +210,7 @@ def ticket_document(result: TicketResult, now: int) -> dict[str, Any]:
         "clocks": [clock_document(cycle, now) for cycle in result.cycles],
         "escalations_due": [
             {
-                "metric": cycle.metric.value,
+                "metric": cycle.metric._value_,
                 "team": cycle.team,
                 "cycle": cycle.number,
                 "step": step,

@@ -32,6 +32,7 @@ from slakeeper.core.events import Event
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.zones import load_zone, local_to_utc_us
 from slakeeper.services.evaluations import collection_paused
+from slakeeper.services.replay import LinePlan, plan_lines, plan_partitions, stream_owned
 
 __all__ = [
     "Fold",
@@ -142,8 +143,8 @@ class Pass:
 
 
 # The job a forked worker runs: set just before the workers start, inherited by fork (a
-# configuration is never pickled).
-_JOB: tuple[str, int, Callable[[], Fold]] | None = None
+# configuration is never pickled, nor are the partitions' line plans).
+_JOB: tuple[str, int, Callable[[], Fold], list[LinePlan]] | None = None
 
 
 def fold_tickets(
@@ -152,8 +153,9 @@ def fold_tickets(
     """Evaluate every ticket of a JSONL file through folds made by ``make``.
 
     ``workers`` defaults to services.replay.worker_count (``SLAKEEPER_WORKERS``, else one
-    per core for a large file). An event id reused by tickets that landed in different
-    workers would escape the check one process makes, so then the pass runs again in one.
+    per core for a large file). The file is planned once, here, before the workers start
+    (services/replay.plan_partitions); an event id reused by tickets that land in different
+    workers would escape the check one process makes, so then the pass runs in one.
     """
     from slakeeper.services.replay import worker_count
 
@@ -168,51 +170,51 @@ def fold_tickets(
         parts = _parallel(path, now, make, count)
         if parts is not None:
             return _joined(parts)
-    return _joined([_fold_part(path, now, make, 0, 1)[0]])
+    with collection_paused():
+        plan = plan_lines(path, 0, 1)
+    return _joined([_fold_part(path, now, make, plan)])
 
 
 def _parallel(
     path: str, now: int, make: Callable[[], Fold], count: int
 ) -> list[tuple[Any, list[tuple[int, str]], int]] | None:
+    """The partitions' parts, planned once here; None when an id is shared across them."""
     global _JOB
-    _JOB = (path, now, make)
+    with collection_paused():
+        plans = plan_partitions(path, count)
+    if plans is None:
+        return None
+    _JOB = (path, now, make, plans)
+    del plans
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            results = list(pool.map(_run_part, range(count), [count] * count))
+            return list(pool.map(_run_part, range(count)))
     finally:
         _JOB = None
-    from slakeeper.services.replay import _ids_collide
-
-    if _ids_collide([ids for _, ids in results]):
-        return None
-    return [part for part, _ in results]
 
 
-def _run_part(index: int, count: int) -> tuple[tuple[Any, list[tuple[int, str]], int], bytes]:
+def _run_part(index: int) -> tuple[Any, list[tuple[int, str]], int]:
     assert _JOB is not None
-    path, now, make = _JOB
-    return _fold_part(path, now, make, index, count)
+    path, now, make, plans = _JOB
+    return _fold_part(path, now, make, plans[index])
 
 
 def _fold_part(
-    path: str, now: int, make: Callable[[], Fold], index: int, count: int
-) -> tuple[tuple[Any, list[tuple[int, str]], int], bytes]:
-    """One partition's tally, its diagnostics (line, text), later-event count, id hashes.
+    path: str, now: int, make: Callable[[], Fold], plan: LinePlan
+) -> tuple[Any, list[tuple[int, str]], int]:
+    """One partition's tally, its diagnostics (line, text) and later-event count.
 
     Each ticket is folded as soon as its last line is read (services/replay.stream_owned):
     a partition holds the logs of the tickets still open, not the whole file."""
-    from slakeeper.services.replay import plan_lines, stream_owned
-
     fold = make()
     found: list[Diagnostic] = []
     with collection_paused():
-        plan = plan_lines(path, index, count)
         for ticket, log, _ in stream_owned(path, plan, now, found, found):
             fold.add(ticket, log, found)
     later = sum(1 for diagnostic in found if diagnostic.message == LATER)
     notes = [(d.line or 0, str(d)) for d in found if d.message != LATER]
-    return (fold.tally(), notes, later), plan.hashes if count > 1 else b""
+    return fold.tally(), notes, later
 
 
 def _joined(parts: list[tuple[Any, list[tuple[int, str]], int]]) -> Pass:

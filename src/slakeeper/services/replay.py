@@ -1,20 +1,23 @@
 """``evaluate`` of a JSONL file on several cores: tickets hash-partitioned across forked workers.
 
 Tickets are independent (DESIGN.md section 3), so each worker process owns the tickets whose
-id hashes to it: it reads the whole file, skips the lines of other workers' tickets after a
-cheap look at their ``"ticket"`` key, parses, groups and evaluates its own, and sends each
-ticket's JSON document to the parent, tagged with the line that put the ticket in first.
-The parent merges the workers' streams by that line, which is the order of first appearance
-the single-process path writes in, and sorts the diagnostics into the order that path
-reports them: bad lines, then repeated or future events (by line), then each ticket's notes
-in ticket order. The output is byte-for-byte that of the single-process path; tests compare
-the two (``SLAKEEPER_WORKERS=1`` forces one process).
+id hashes to it. The parent first plans the file once (:func:`plan_partitions`: no parsing
+beyond each line's ``"ticket"`` and ``"id"`` keys): which worker owns each line, each
+ticket's last line, and which lines may repeat an earlier id. Each forked worker then reads
+the file, skips the lines it does not own, parses, groups and evaluates its own, each
+ticket as soon as its last line is read, and sends each ticket's JSON document to the
+parent, tagged with the line that put the ticket in first. The parent merges the workers'
+streams by that line, which is the order of first appearance the single-process path
+writes in, and sorts the diagnostics into the order that path reports them: bad lines,
+then repeated or future events (by line), then each ticket's notes in ticket order. The
+output is byte-for-byte that of the single-process path; tests compare the two
+(``SLAKEEPER_WORKERS=1`` forces one process).
 
 One thing a partition cannot see is an event id reused across tickets owned by different
-workers (the single-process path reports the later one). Before evaluating, every worker
-sends the hashes of its ids; if two workers share one, the parent stops them and replays in
-one process instead: exact, and rare (a reused id is nearly always a repeated line of the
-same ticket, which one worker sees whole).
+workers (the single-process path reports the later one). The plan holds every line's id
+hash: if lines of two workers share one, the parent replays in one process instead: exact,
+and rare (a reused id is nearly always a repeated line of the same ticket, which one
+worker sees whole).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import contextlib
 import heapq
 import os
 import pickle
+import re
 import struct
 import sys
 import traceback
 import zlib
-from array import array
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -64,6 +68,14 @@ _TICKET_KEY = b'"ticket"'
 _TICKET_VALUE = b'"ticket":"'
 _ID_KEY = b'"id"'
 _ID_VALUE = b'"id":"'
+# The common shape of a line's ticket and id keys (plain, non-empty strings), each pattern
+# running to the end of the line so that a line holds at most one match.
+_HEAD_PATTERN = re.compile(rb'"id":"([^"\\\n]+)","ticket":"([^"\\\n]+)"[^\n]*\n')
+_TICKET_PATTERN = re.compile(rb'"ticket":"([^"\\\n]+)"[^\n]*\n')
+_ID_PATTERN = re.compile(rb'"id":"([^"\\\n]+)"[^\n]*\n')
+_BLOCK = 1 << 20  # the first pass reads the file in blocks of about this many bytes
+_first = itemgetter(0)
+_second = itemgetter(1)
 _PIPE_BYTES = 1 << 20  # room for a few hundred documents while the parent serves another
 _SortedDiagnostic = tuple[tuple[int, int, int], str]
 
@@ -177,43 +189,237 @@ class LinePlan:
 
 
 def plan_lines(path: str, index: int, count: int) -> LinePlan:
-    """The first pass over ``path`` for partition ``index`` of ``count``: no line is parsed
-    beyond its ``"ticket"`` and ``"id"`` keys (orjson only for the lines that need it)."""
+    """The first pass over ``path`` for partition ``index`` of ``count`` (see
+    :func:`plan_partitions`; here an id shared with another partition is not an error:
+    ``hashes`` lets the caller check that across partitions)."""
+    plans = _plan(path, count, index)
+    assert plans is not None
+    return plans[0]
+
+
+def plan_partitions(path: str, count: int) -> list[LinePlan] | None:
+    """The first pass over ``path`` for every partition of ``count``, made once (by the
+    parent, before it forks the workers); None when an event id's hash is shared by lines
+    of different partitions (the caller replays in one process, which checks repeats).
+
+    No line is parsed beyond its ``"ticket"`` and ``"id"`` keys. The file is read in blocks
+    of whole lines; a block whose every line has the common shape (one ``"ticket"`` token,
+    as ``"ticket":"KEY"``, and one ``"id"`` token, as ``"id":"ID"``, neither value empty or
+    escaped) is planned with a few C-level scans of the whole block, any other block line
+    by line as :func:`ticket_key` reads a line (orjson only for the lines that need it)."""
+    return _plan(path, count, -1)
+
+
+def _plan(path: str, count: int, only: int) -> list[LinePlan] | None:
+    """Plans for every partition (``only`` < 0: None on an id shared across partitions),
+    or for partition ``only`` alone (a list of one, with its ids' hashes)."""
     import numpy as np
 
-    marks = bytearray()
-    ends: dict[bytes, int] = {}
-    ids = array("q")
-    numbers = array("q")
-    with open(path, "rb") as file:
-        for number, line in enumerate(file, start=1):
-            key = ticket_key(line)
-            if count > 1 and (zlib.crc32(key) if key is not None else number) % count != index:
-                marks.append(0)
-                continue
-            marks.append(_OWNED)
-            if key is not None:
-                ends[key] = number
-            event_id = _key(line, _ID_KEY, _ID_VALUE, "id")
-            if event_id is not None:
-                ids.append(hash(event_id))
-                numbers.append(number)
-    last = {number: key.decode("utf-8", "surrogatepass") for key, number in ends.items()}
-    del ends
-    for number in last:
-        marks[number - 1] |= _LAST
-    hashes = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+    owners, ends, hashes, lines_of = _scan_halves(path, count)
+    hash_owners = owners[lines_of - 1]
+    if only >= 0:  # one partition: its own lines' ids only
+        mine = hash_owners == only
+        hashes, lines_of, hash_owners = hashes[mine], lines_of[mine], hash_owners[mine]
     order = np.argsort(hashes, kind="stable")
     ranked = hashes[order]
     same = ranked[1:] == ranked[:-1]
+    repeats = np.zeros(0, dtype=np.int64)
     if same.any():
+        ranked_owners = hash_owners[order]
+        if only < 0 and bool((ranked_owners[1:][same] != ranked_owners[:-1][same]).any()):
+            return None
         shared = np.zeros(ranked.size, dtype=bool)
         shared[1:] |= same
         shared[:-1] |= same
-        lines = np.frombuffer(numbers, dtype=np.int64)[order][shared]
-        for number in lines.tolist():
-            marks[number - 1] |= _REPEAT
-    return LinePlan(marks, last, np.unique(ranked).tobytes())
+        repeats = lines_of[order][shared]
+    indexes = [only] if only >= 0 else list(range(count))
+    plans = []
+    for index in indexes:
+        marks = bytearray((owners == index).astype(np.uint8).tobytes())  # _OWNED is 1
+        plans.append(LinePlan(marks, {}, b""))
+    if only >= 0:
+        plans[0].hashes = np.unique(ranked).tobytes()
+    last_lines = np.fromiter(ends.values(), dtype=np.int64, count=len(ends))
+    for key, number, index in zip(
+        ends, last_lines.tolist(), owners[last_lines - 1].tolist(), strict=True
+    ):
+        if only < 0 or index == only:
+            plan = plans[index if only < 0 else 0]
+            plan.last[number] = key.decode("utf-8", "surrogatepass")
+            plan.marks[number - 1] |= _LAST
+    for number, index in zip(repeats.tolist(), owners[repeats - 1].tolist(), strict=True):
+        plans[index if only < 0 else 0].marks[number - 1] |= _REPEAT
+    return plans
+
+
+_Scan = tuple[Any, dict[bytes, int], Any, Any]  # owners, ends, id hashes, their lines
+
+
+def _scan_halves(path: str, count: int) -> _Scan:
+    """:func:`_scan` of the whole file; a large one in two halves at once, the second by a
+    forked process (planning is the one serial stage of a parallel replay)."""
+    import numpy as np
+
+    size = os.path.getsize(path)
+    middle = 0
+    if size >= PARALLEL_MIN_BYTES and hasattr(os, "fork"):
+        with open(path, "rb") as file:
+            file.seek(size // 2)
+            tail = file.read(1 << 16)
+        newline = tail.find(b"\n")
+        middle = size // 2 + newline + 1 if newline >= 0 else 0
+    if not 0 < middle < size:
+        return _scan(path, 0, None, 0, count)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second half: never returns
+        code = 1
+        try:
+            os.close(read_end)
+            with open(path, "rb") as file:
+                before = sum(piece.count(b"\n") for piece in _pieces(file, middle))
+            owners, ends, hashes, lines_of = _scan(path, middle, None, before, count)
+            message = (owners.tobytes(), ends, hashes.tobytes(), lines_of.tobytes())
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        first = _scan(path, 0, middle, 0, count)
+        with os.fdopen(read_end, "rb") as incoming:
+            message = pickle.load(incoming)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError("the replay planner failed")
+    owners = np.concatenate([first[0], np.frombuffer(message[0], dtype=np.int32)])
+    ends = first[1]
+    ends.update(message[1])  # the later half's last lines win
+    hashes = np.concatenate([first[2], np.frombuffer(message[2], dtype=np.int64)])
+    lines_of = np.concatenate([first[3], np.frombuffer(message[3], dtype=np.int64)])
+    return owners, ends, hashes, lines_of
+
+
+def _pieces(file: BinaryIO, stop: int | None) -> Iterator[bytes]:
+    """The file's bytes from where it stands to ``stop`` (None: the end), in blocks."""
+    position = file.tell()
+    while stop is None or position < stop:
+        block = file.read(_BLOCK if stop is None else min(_BLOCK, stop - position))
+        if not block:
+            return
+        position += len(block)
+        yield block
+
+
+def _scan(path: str, start: int, stop: int | None, before: int, count: int) -> _Scan:
+    """Each line's partition, each ticket's last line, each id's hash and line, for the
+    lines from byte ``start`` (a line's start) to ``stop`` (one too, or None: the end), the
+    first of them numbered ``before`` + 1."""
+    import numpy as np
+
+    owner_parts: list[Any] = []  # each line's partition, block by block (int32 arrays)
+    ends: dict[bytes, int] = {}  # ticket key -> its last line
+    id_parts: list[Any] = []  # the hash of each line's id...
+    number_parts: list[Any] = []  # ...and that line's number
+    done = before  # lines planned so far
+    with open(path, "rb") as file:
+        file.seek(start)
+        rest = b""
+        for block in _pieces(file, stop):
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest += block
+                continue
+            chunk = rest + block[:cut] if rest else block[:cut]
+            rest = block[cut:]
+            size = chunk.count(b"\n")
+            if not _plan_block(chunk, size, done, count, owner_parts, ends, id_parts, number_parts):
+                lines = chunk.split(b"\n")
+                lines.pop()  # the empty piece after the last newline
+                _plan_lines(lines, done, count, owner_parts, ends, id_parts, number_parts)
+            done += size
+        if rest:  # a last line without a newline
+            _plan_lines([rest], done, count, owner_parts, ends, id_parts, number_parts)
+    empty = np.zeros(0, dtype=np.int64)
+    owners = np.concatenate(owner_parts) if owner_parts else np.zeros(0, dtype=np.int32)
+    hashes = np.concatenate(id_parts) if id_parts else empty
+    lines_of = np.concatenate(number_parts) if number_parts else empty
+    return owners, ends, hashes, lines_of
+
+
+def _plan_block(
+    chunk: bytes,
+    size: int,
+    done: int,
+    count: int,
+    owner_parts: list[Any],
+    ends: dict[bytes, int],
+    id_parts: list[Any],
+    number_parts: list[Any],
+) -> bool:
+    """Plan a block of ``size`` whole lines at C speed; False (nothing recorded) unless
+    every line has the common shape, so that the caller plans it line by line instead."""
+    import numpy as np
+
+    # A match ends with its line's newline: at most one match a line. With as many matches
+    # as lines and as many "ticket" (and "id") tokens in the block, every line holds exactly
+    # one of each, and the i-th match is the i-th line's: the keys ticket_key would read.
+    pairs = _HEAD_PATTERN.findall(chunk)  # the usual order: the id, then the ticket
+    if len(pairs) == size:
+        values = list(map(_first, pairs))
+        keys = list(map(_second, pairs))
+    else:
+        keys = _TICKET_PATTERN.findall(chunk)
+        if len(keys) != size:
+            return False
+        values = _ID_PATTERN.findall(chunk)
+        if len(values) != size:
+            return False
+    if chunk.count(_TICKET_KEY) != size or chunk.count(_ID_KEY) != size:
+        return False
+    if count > 1:
+        crcs = np.fromiter(map(zlib.crc32, keys), dtype=np.int64, count=size)
+        owner_parts.append((crcs % count).astype(np.int32))
+    else:
+        owner_parts.append(np.zeros(size, dtype=np.int32))
+    ends.update(zip(keys, range(done + 1, done + 1 + size), strict=True))
+    id_parts.append(np.fromiter(map(hash, values), dtype=np.int64, count=size))
+    number_parts.append(np.arange(done + 1, done + 1 + size, dtype=np.int64))
+    return True
+
+
+def _plan_lines(
+    lines: list[bytes],
+    done: int,
+    count: int,
+    owner_parts: list[Any],
+    ends: dict[bytes, int],
+    id_parts: list[Any],
+    number_parts: list[Any],
+) -> int:
+    """Plan lines one by one (any shape); the number of lines planned after them."""
+    import numpy as np
+
+    number = done
+    owners: list[int] = []
+    ids: list[int] = []
+    numbers: list[int] = []
+    for line in lines:
+        number += 1
+        key = ticket_key(line)
+        owners.append((zlib.crc32(key) if key is not None else number) % count)
+        if key is not None:
+            ends[key] = number
+        event_id = _key(line, _ID_KEY, _ID_VALUE, "id")
+        if event_id is not None:
+            ids.append(hash(event_id))
+            numbers.append(number)
+    owner_parts.append(np.array(owners, dtype=np.int32))
+    id_parts.append(np.array(ids, dtype=np.int64))
+    number_parts.append(np.array(numbers, dtype=np.int64))
+    return number
 
 
 def stream_owned(
@@ -275,16 +481,9 @@ def stream_owned(
 # ---- worker ------------------------------------------------------------------------------
 
 
-def _work(
-    path: str, config: Configuration, now: int, index: int, count: int, out: BinaryIO, go: int
-) -> None:
-    """One worker: plan its lines and send their id hashes; once the parent says go, read
-    its lines again and evaluate each ticket as soon as its last line is read."""
-    plan = plan_lines(path, index, count)
-    _send(out, -1, 0, plan.hashes)
-    out.flush()
-    if os.read(go, 1) != b"g":
-        return  # the parent replays in one process
+def _work(path: str, plan: LinePlan, config: Configuration, now: int, out: BinaryIO) -> None:
+    """One worker: read its lines (the parent planned them) and evaluate each ticket as soon
+    as its last line is read."""
     sorted_diagnostics: list[_SortedDiagnostic] = []
     bad: list[Diagnostic] = []
     grouping: list[Diagnostic] = []
@@ -338,7 +537,8 @@ class _Frames:
         key, opened, size = _FRAME.unpack_from(self.buffer, self.start)
         if len(self.buffer) < header_end + size:
             return None
-        payload = bytes(self.buffer[header_end : header_end + size])
+        with memoryview(self.buffer) as view:  # one copy, not a bytearray slice and a copy
+            payload = bytes(view[header_end : header_end + size])
         self.start = header_end + size
         return key, opened, payload
 
@@ -350,11 +550,15 @@ class _Frames:
 
 
 def _start(
-    path: str, config: Configuration, now: int, index: int, count: int, inherited: list[int]
-) -> tuple[int, _Frames, int]:
-    """Fork worker ``index``; its pid, the reader of its frames and the fd that starts it."""
+    path: str,
+    plan: LinePlan,
+    config: Configuration,
+    now: int,
+    index: int,
+    inherited: list[int],
+) -> tuple[int, _Frames]:
+    """Fork worker ``index`` on its ``plan``; its pid and the reader of its frames."""
     data_read, data_write = os.pipe()
-    go_read, go_write = os.pipe()
     try:
         import fcntl
 
@@ -365,10 +569,10 @@ def _start(
     if pid == 0:  # the worker: never returns
         code = 1
         try:
-            for fd in (*inherited, data_read, go_write):
+            for fd in (*inherited, data_read):
                 os.close(fd)
             with os.fdopen(data_write, "wb", buffering=_PIPE_BYTES) as out:
-                _work(path, config, now, index, count, out, go_read)
+                _work(path, plan, config, now, out)
             code = 0
         except BrokenPipeError:
             code = 0  # the parent stopped reading: it is going away
@@ -382,9 +586,8 @@ def _start(
         finally:
             os._exit(code)
     os.close(data_write)
-    os.close(go_read)
-    inherited += [data_read, go_write]
-    return pid, _Frames(data_read), go_write
+    inherited.append(data_read)
+    return pid, _Frames(data_read)
 
 
 # ---- parent ------------------------------------------------------------------------------
@@ -394,22 +597,21 @@ def _parallel(
     path: str, config: Configuration, now: int, out: BinaryIO, count: int
 ) -> list[str] | None:
     """Replay with ``count`` workers; None when ids collide across them (replay in one)."""
+    with collection_paused():
+        plans = plan_partitions(path, count)
+    if plans is None:
+        return None
     sys.stdout.flush()
     sys.stderr.flush()
-    workers: list[tuple[int, _Frames, int]] = []
+    workers: list[tuple[int, _Frames]] = []
     inherited: list[int] = []
     finished = False
     try:
         with collection_paused():
             for index in range(count):
-                workers.append(_start(path, config, now, index, count, inherited))
-            if _ids_collide([frames.wait()[2] for _, frames, _ in workers]):
-                for _, _, go in workers:
-                    os.write(go, b"a")
-                return None
-            for _, _, go in workers:
-                os.write(go, b"g")
-            texts = _merge([frames for _, frames, _ in workers], out)
+                workers.append(_start(path, plans[index], config, now, index, inherited))
+            del plans  # each worker has its own copy
+            texts = _merge([frames for _, frames in workers], out)
         finished = True
     finally:
         _reap(workers, kill=not finished)
@@ -462,17 +664,16 @@ def _merge(workers: list[_Frames], out: BinaryIO) -> list[str]:
     return [text for _, text in diagnostics]
 
 
-def _reap(workers: list[tuple[int, _Frames, int]], *, kill: bool) -> None:
+def _reap(workers: list[tuple[int, _Frames]], *, kill: bool) -> None:
     """Close the pipes and wait for every worker (stopping them first after a failure)."""
     import signal
 
     failed = False
-    for pid, frames, go in workers:
+    for pid, frames in workers:
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         os.close(frames.fd)
-        os.close(go)
         _, status = os.waitpid(pid, 0)
         failed = failed or status != 0
     if failed and not kill:
