@@ -285,28 +285,34 @@ _BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), 
 # clocks are joined to their tickets' fields (a ticket field among the --by keys, or
 # escalations), its own team when grouped by team.
 _JUDGED = ("metric", "started_at", "status", "objective_status")
+# Judged as small integer codes (_STATUSES, _OBJECTIVES: the code is the index) and named
+# again in Polars: a driver builds a string per row and column, which cost SQLite's read of
+# a million tickets' clocks half its time (2.9 s against 1.5 s for the same rows as codes).
+_STATUSES = ("running", "met", "breached", "cancelled")
+_OBJECTIVES = ("running", "met", "missed")
 _JUDGE = {
     "status": (
-        "CASE WHEN cancelled_at <= {now} THEN 'cancelled' WHEN breached_at <= {now} "
-        "THEN 'breached' WHEN fulfilled_at <= {now} THEN 'met' WHEN due_at <= {now} "
-        "THEN 'breached' ELSE 'running' END"
+        "CASE WHEN cancelled_at <= {now} THEN 3 WHEN breached_at <= {now} "
+        "THEN 2 WHEN fulfilled_at <= {now} THEN 1 WHEN due_at <= {now} "
+        "THEN 2 ELSE 0 END"
     ),
     "objective_status": (
-        "CASE WHEN objective_status = 'running' AND objective_due_at <= {now} THEN 'missed' "
-        "ELSE objective_status END"
+        "CASE objective_status WHEN 'running' THEN "
+        "(CASE WHEN objective_due_at <= {now} THEN 2 ELSE 0 END) "
+        "WHEN 'met' THEN 1 WHEN 'missed' THEN 2 END"
     ),
 }
+_NAMES = {"status": _STATUSES, "objective_status": _OBJECTIVES}
 # Reports of clocks by the period of their start: only those clocks are read (escalations
 # reads every clock: a ticket of the period breached by any of its clocks).
 _CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
 # The only clocks some reports count (analytics/figures.py): breached ones (escalations,
 # breach causes), fulfilled first responses and resolutions (times).
 _ONLY = {
-    "escalations": "({status}) = 'breached'",
-    "breach-causes": "({status}) = 'breached'",
+    "escalations": "({status}) = 2",
+    "breach-causes": "({status}) = 2",
     "times": (
-        "fulfilled_at <= {now} AND ({status}) <> 'cancelled' "
-        "AND metric IN ('first_response', 'resolution')"
+        "fulfilled_at <= {now} AND ({status}) <> 3 AND metric IN ('first_response', 'resolution')"
     ),
 }
 # The columns each report reads beyond its --by keys: (ticket columns, clock columns);
@@ -366,6 +372,14 @@ def tables_from_database(
     frames = read_frames(connection, statements)
     tickets = _booleans(frames[0])
     clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
+    if judged_at is not None:
+        clocks = clocks.with_columns(
+            pl.col(name).replace_strict(
+                list(range(len(names))), list(names), default=None, return_dtype=pl.String
+            )
+            for name, names in _NAMES.items()
+            if name in clocks.columns
+        )
     return make_tables_from_frames(tickets, clocks, now, judged=judged_at is not None)
 
 
@@ -396,8 +410,8 @@ def _statement(
     for name in dict.fromkeys(names):
         stored = _STORED[table].get(name, name)
         if judged_at is not None and table == "clocks" and name in _JUDGE:
-            selected.append(_JUDGE[name].format(now=int(judged_at)))
-            read_schema[name] = schema[name]
+            selected.append(f"{_JUDGE[name].format(now=int(judged_at))} AS {name}")
+            read_schema[name] = pl.Int64  # a code: _NAMES
         elif name in _BOOLEANS:
             selected.append(f"CAST({stored} AS INTEGER)")
             read_schema[name] = pl.Int64
