@@ -134,12 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--workers", type=int, help="passed to the import (default: its own)")
     parser.add_argument("--pg-url", default=os.environ.get("SLAKEEPER_TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--events", type=Path, help="a history bench/history.py wrote before (not written again)"
+    )
     args = parser.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory(prefix="slakeeper-import-") as folder:
-        events = Path(folder) / "history.jsonl"
+        events = args.events or Path(folder) / "history.jsonl"
         started = time.perf_counter()
-        lines = write_history(events, args.tickets, args.seed)
+        if args.events is None:
+            lines = write_history(events, args.tickets, args.seed)
+        else:
+            with open(events, "rb") as file:
+                lines = sum(1 for _ in file)
         print(f"history: {args.tickets:,} tickets, {lines:,} events, "
               f"{events.stat().st_size / 1e6:,.0f} MB (written in "
               f"{time.perf_counter() - started:.1f} s, not timed); config {CONFIG.name}; "
