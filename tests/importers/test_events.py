@@ -133,9 +133,9 @@ def test_workers_reading_the_file_store_what_one_process_stores(
                     orjson.dumps(stolen), b'{"id": "x"}', *rest[50:]]) + b"\n"
     )  # fmt: skip
     summaries = []
-    for db, count in ((database, 0), (second_database, workers)):
+    for db, processes in ((database, 0), (second_database, workers)):
         _import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
-        summary = _import_with_workers(db, second, count, skip_invalid=True, chunk_events=60)
+        summary = _import_with_workers(db, second, processes, skip_invalid=True, chunk_events=60)
         summaries.append(_summary_figures(summary))
     assert summaries[0] == summaries[1]
     assert summaries[0][0] and summaries[0][3] > 0 and len(summaries[0][6]) == 4
