@@ -20,6 +20,10 @@
    is inserted only if absent, and such a ticket is evaluated at the end from its stored
    log too (its row locked).
 
+5. The importer's writes run on a thread of their own, in order, while it validates the
+   next chunk (SQLite works without the GIL, PostgreSQL in its server); a read of the
+   database waits for the writes before it.
+
 So the stored rows are those of the one-process import (tests compare the two). Workers
 are forked: they inherit the parsed configuration and the reader; they never touch the
 importer's database connection and leave with ``os._exit``.
@@ -37,8 +41,11 @@ import sys
 import traceback
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Connection
 
 from slakeeper.core.configuration import Configuration
 from slakeeper.core.events import Event
@@ -238,6 +245,7 @@ class Workers:
         self.source = source
         self.count = count
         self.started: list[_Worker] = []
+        self.closing: list[Callable[[], object]] = []  # run on exit, before the workers stop
 
     def start(self, configs: dict[int | None, Configuration], newest: int | None,
               now: int) -> None:  # fmt: skip
@@ -275,6 +283,9 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for close in self.closing:
+            close()
+        self.closing.clear()
         for worker in self.started:  # ended ones have exited; the others are stopped
             if not worker.ended:
                 with contextlib.suppress(ProcessLookupError):
@@ -289,7 +300,13 @@ class Workers:
 
 class PipelinedWriter(Writer):
     """Stores a chunk's events as :class:`Writer` does; ticket and clock rows come from
-    the workers (step 3 of the module docstring)."""
+    the workers (step 3 of the module docstring).
+
+    The writes run on a thread of their own, in order, while this thread reads the next
+    chunk: the database works (SQLite without the GIL, PostgreSQL in its server) while
+    Python parses. Every read (ids and tickets already stored) waits for the writes
+    before it, and only this thread keeps the import's state.
+    """
 
     def __init__(self, *args: Any, workers: Workers) -> None:
         super().__init__(*args)
@@ -298,10 +315,17 @@ class PipelinedWriter(Writer):
         self.counts: dict[str, int] = {}  # events stored per ticket not yet written
         self.dirty: dict[str, int | None] = {}  # tickets evaluated here: next action before
         self.fallback: set[str] = set()  # dirty tickets with events stored by this import
-        self.tickets: list[tuple[Any, ...]] = []  # rows to insert
-        self.clocks: list[tuple[Any, ...]] = []
+        self.writes = ThreadPoolExecutor(1, thread_name_prefix="import-writes")
+        workers.closing.append(lambda: self.writes.shutdown(wait=True, cancel_futures=True))
+        self.written: list[tuple[Future[set[str]], list[tuple[Any, ...]]]] = []
         configs = configurations_of(self.connection, {self.newest})
         workers.start(configs, self.newest, self.now)
+
+    def classify(self, chunk: list[SourceItem]) -> list[Any]:
+        """As :class:`Writer` does, reading the database once the writes before are done."""
+        parsed = self.validate(chunk)
+        self._wait()
+        return self.sort_out(parsed)
 
     def refused(self, ticket: str) -> None:
         """A valid event of ``ticket`` was not stored: its worker saw another log."""
@@ -325,16 +349,12 @@ class PipelinedWriter(Writer):
         counts, dirty = self.counts, self.dirty
         touched = sorted({item.event.ticket for item in fresh})
         new = [ticket for ticket in touched if ticket not in counts and ticket not in dirty]
-        existing = queries.ticket_states(connection, new)
+        existing = queries.ticket_states(connection, new)  # classify waited for the writes
         for ticket, (_, _, next_action) in existing.items():
             self._dirty(ticket, next_action)
-        if existing:  # PostgreSQL: lock them, as ingest would
-            queries.ensure_tickets(connection, sorted(existing))
-        queries.append_events(
-            connection,
-            [(item.event.id, item.event.ticket, item.event.type.value, item.event.at,
-              item.body, self.now, self.source) for item in fresh],
-        )  # fmt: skip
+        rows = [(item.event.id, item.event.ticket, item.event.type.value, item.event.at,
+                 item.body, self.now, self.source) for item in fresh]  # fmt: skip
+        self._later(_append_events, sorted(existing), rows)
         for item in fresh:
             ticket = item.event.ticket
             if ticket in dirty:
@@ -346,8 +366,10 @@ class PipelinedWriter(Writer):
     def _take(self, frames: list[bytes]) -> None:
         """Keep the rows of the tickets whose log the worker saw as stored; write them."""
         counts, dirty = self.counts, self.dirty
+        tickets: list[tuple[Any, ...]] = []
+        clocks: list[tuple[Any, ...]] = []
         for payload in frames:
-            rows, clocks = pickle.loads(payload)
+            rows, sent = pickle.loads(payload)
             clean = set()
             for row, events, cycles in rows:
                 ticket = row[0]
@@ -358,35 +380,37 @@ class PipelinedWriter(Writer):
                     continue
                 del counts[ticket]
                 clean.add(ticket)
-                self.tickets.append(row)
+                tickets.append(row)
                 self.summary._clocks[ticket] = cycles
-            self.clocks.extend(clock for clock in clocks if clock[0] in clean)
-        self._insert()
+            clocks.extend(clock for clock in sent if clock[0] in clean)
+        if tickets:
+            self._later(_insert_new, tickets, clocks, rows=tickets)
 
-    def _insert(self) -> None:
-        if not self.tickets:
-            return
-        taken = queries.insert_tickets(self.connection, self.tickets)
-        clocks = self.clocks
-        if len(taken) < len(self.tickets):  # created meanwhile by another transaction
-            kept = set(taken)
-            for row in self.tickets:
-                if row[0] not in kept:
-                    self.summary._clocks.pop(row[0], None)
-                    self.dirty[row[0]] = None
-                    self.fallback.add(row[0])
-            clocks = [clock for clock in clocks if clock[0] in kept]
-        queries.replace_clocks(self.connection, (), clocks)
-        for row in self.tickets:
-            due = row[_NEXT_ACTION]
-            if due is not None and row[0] not in self.fallback:  # new: nothing stored before
-                self.nearest = due if self.nearest is None else min(self.nearest, due)
-        self.tickets, self.clocks = [], []
+    def _later(self, job: Callable[..., set[str]], *args: Any,
+               rows: list[tuple[Any, ...]] | None = None) -> None:  # fmt: skip
+        """Run ``job(connection, *args)`` on the writes' thread, after the writes before."""
+        self.written.append((self.writes.submit(job, self.connection, *args), rows or []))
+
+    def _wait(self) -> None:
+        """Wait for every write; a ticket another transaction created meanwhile is
+        evaluated at the end (PostgreSQL)."""
+        for future, rows in self.written:
+            missing = future.result()
+            for row in rows:
+                ticket = row[0]
+                if ticket in missing:
+                    self.summary._clocks.pop(ticket, None)
+                    self.dirty[ticket] = None
+                    self.fallback.add(ticket)
+                elif (due := row[_NEXT_ACTION]) is not None:  # new: nothing stored before
+                    self.nearest = due if self.nearest is None else min(self.nearest, due)
+        self.written.clear()
 
     def finish(self) -> None:
         """Write every worker's remaining rows; evaluate the other tickets here."""
         self.position = sys.maxsize
         self._take(self.workers.ready(self.position, block=True))
+        self._wait()
         self.fallback.update(self.counts)  # stored, but no worker sent their rows
         self.counts.clear()
         for part in queries.chunks(sorted(self.fallback), FALLBACK_TICKETS):
@@ -409,3 +433,26 @@ class PipelinedWriter(Writer):
             due, before = values["next_action_at"], self.dirty.get(values["b_id"])
             if due is not None and (before is None or due < before):
                 self.nearest = due if self.nearest is None else min(self.nearest, due)
+
+
+def _append_events(
+    connection: Connection, existing: list[str], rows: list[tuple[Any, ...]]
+) -> set[str]:
+    """Lock the tickets stored before (PostgreSQL, as ingest would), append the events."""
+    if existing:
+        queries.ensure_tickets(connection, existing)
+    queries.append_events(connection, rows)
+    return set()
+
+
+def _insert_new(
+    connection: Connection, tickets: list[tuple[Any, ...]], clocks: list[tuple[Any, ...]]
+) -> set[str]:
+    """Insert new tickets' rows and clocks; the tickets that were not new after all."""
+    taken = queries.insert_tickets(connection, tickets)
+    if len(taken) == len(tickets):
+        queries.replace_clocks(connection, (), clocks)
+        return set()
+    kept = set(taken)
+    queries.replace_clocks(connection, (), [clock for clock in clocks if clock[0] in kept])
+    return {row[0] for row in tickets} - kept

@@ -333,6 +333,11 @@ class Writer:
 
     def classify(self, chunk: list[SourceItem]) -> list[_Fresh]:
         """The chunk's new events; problems and duplicates go to the summary (step 2)."""
+        return self.sort_out(self.validate(chunk))
+
+    def validate(self, chunk: list[SourceItem]) -> dict[str, tuple[SourceItem, Event]]:
+        """The chunk's valid events by id (no database read); problems and repeats of an
+        id within the chunk go to the summary."""
         summary = self.summary
         summary.read += len(chunk)
         parsed: dict[str, tuple[SourceItem, Event]] = {}
@@ -346,6 +351,11 @@ class Writer:
             else:
                 _classify_repeat(summary, item, event, first[1], f"line {first[0].line}")
                 self.refused(event.ticket)
+        return parsed
+
+    def sort_out(self, parsed: dict[str, tuple[SourceItem, Event]]) -> list[_Fresh]:
+        """The events whose id is not stored; the others go to the summary."""
+        summary = self.summary
         stored = queries.stored_bodies(self.connection, list(parsed))
         fresh = []
         for event_id, (item, event) in parsed.items():
