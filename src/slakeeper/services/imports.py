@@ -61,6 +61,7 @@ __all__ = [
 SHOWN = 20  # skipped lines reported in full; the rest are counted
 CHUNK_EVENTS = 20_000  # events per insert statement and per re-evaluation round
 LAG_CHUNKS = 2  # a ticket is evaluated when this many chunks have not touched it
+CACHE_KIB = 262_144  # SQLite page cache during an import (256 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +255,7 @@ def _large_cache(connection: Connection) -> Iterator[None]:
         yield
         return
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         yield
     finally:
