@@ -8,7 +8,7 @@
    with the clock fixed at the history's ``NOW``: migrations, parsing, storing, evaluating
    and storing every clock, start-up included. The figure is events stored per second of
    wall time; peak RSS is the child's (``wait4``'s ``ru_maxrss``; its evaluation workers
-   are separate processes of about 120 MB each); CPU seconds are the child's and its
+   are separate processes, about 200 MB at 1,000,000 tickets); CPU seconds are the child's and its
    workers'.
 3. Check the database: events and clocks stored (the clock count equals the import's own
    summary), then import the same file again: nothing new is stored (idempotence).

@@ -11,9 +11,10 @@
    statement; a ticket is re-evaluated by the same code as ingest's refresh
    (:func:`~slakeeper.services.refresh.ticket_rows`, ``write_rows``) once the chunks have
    stopped touching it, from its log kept in memory, here or in worker processes
-   (:mod:`slakeeper.services.bulk_evaluation`): the stored rows are those ingest would
-   store at the same ``now``, and a ticket spread over chunks is evaluated once. Sleeping
-   monitors are woken once, at the end, for the earliest next action.
+   (:mod:`slakeeper.services.bulk_evaluation`), or by workers that read a JSONL file
+   themselves (:mod:`slakeeper.services.import_workers`): the stored rows are those
+   ingest would store at the same ``now``, and a ticket spread over chunks is evaluated
+   once. Sleeping monitors are woken once, at the end, for the earliest next action.
 4. A problem stops the writing, not the reading, so that every problem is reported; the
    transaction is then rolled back, unless ``skip_invalid``: then the problem lines are
    skipped and the rest is stored.
