@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 from slakeeper.core.instants import parse_instant, to_us
-from slakeeper.importers.jsonl import read_events
+from slakeeper.importers.jsonl import line_item, read_events
 from slakeeper.services.configs import store_config
+from slakeeper.services.import_workers import LineSource
 from slakeeper.services.imports import import_items
 from slakeeper.services.monitor import Monitor
 from slakeeper.simulation import load_scenario, simulate
@@ -100,6 +101,46 @@ def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
         imported = table_rows(second_database, sql)
         assert ingested and imported == ingested, sql
     assert summary.clocks == count(second_database, "clocks")
+
+
+def _import_with_workers(database: Database, path: Path, workers: int, **options: Any) -> Any:
+    """An import whose workers read ``path`` themselves (as ``import events FILE`` does)."""
+    lines = LineSource(str(path), lambda line, number: line_item(line, number, None))
+    return _import_file(database, path, NOW, workers=workers, lines=lines, **options)
+
+
+def _summary_figures(summary: Any) -> tuple[Any, ...]:
+    return (summary.committed, summary.read, summary.stored, summary.duplicates,
+            summary.tickets, summary.clocks, [str(p) for p in summary.problems])  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_reading_the_file_store_what_one_process_stores(
+    database: Database, second_database: Database, tmp_path: Path, workers: int
+) -> None:
+    lines = _simulated(tmp_path).read_bytes().splitlines()
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(b"\n".join(lines[: len(lines) * 2 // 5]) + b"\n")
+    # The second file: lines stored by the first (duplicates of the database), tickets
+    # stored before that get new events, a repeated line, an id of another ticket, a
+    # conflict, lines that are not events, and new tickets.
+    rest = lines[len(lines) // 3 :]
+    conflict = orjson.loads(lines[5]) | {"at": "2026-01-05T01:00:00Z"}
+    stolen = orjson.loads(rest[40]) | {"ticket": orjson.loads(rest[90])["ticket"]}
+    second = tmp_path / "second.jsonl"
+    second.write_bytes(
+        b"\n".join([*rest[:30], rest[10], orjson.dumps(conflict), b"{not json", b"", *rest[30:50],
+                    orjson.dumps(stolen), b'{"id": "x"}', *rest[50:]]) + b"\n"
+    )  # fmt: skip
+    summaries = []
+    for db, processes in ((database, 0), (second_database, workers)):
+        _import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
+        summary = _import_with_workers(db, second, processes, skip_invalid=True, chunk_events=60)
+        summaries.append(_summary_figures(summary))
+    assert summaries[0] == summaries[1]
+    assert summaries[0][0] and summaries[0][3] > 0 and len(summaries[0][6]) == 4
+    for sql in (TICKET_SQL, CLOCK_SQL, EVENT_SQL):
+        assert table_rows(database, sql) == table_rows(second_database, sql), sql
 
 
 def test_a_second_import_of_the_same_file_stores_nothing(

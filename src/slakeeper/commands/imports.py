@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from slakeeper.importers.progress import Advance
+    from slakeeper.services.import_workers import LineSource
     from slakeeper.services.imports import ImportSummary, SourceItem
 
 __all__ = ["import_app"]
@@ -59,6 +60,17 @@ WorkersOption = Annotated[
         "they pay only where cores are idle).",
     ),
 ]
+EventWorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=0,
+        max=16,
+        help="Processes that read and evaluate the file's tickets while the import stores "
+        "its events (default: one on a machine of two cores or more, for a file of 4 MB or "
+        "more; 0: none).",
+    ),
+]
 ProgressOption = Annotated[
     bool | None,
     typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal)."),
@@ -80,19 +92,23 @@ def import_events(
     config: ConfigOption = None,
     timezone: TimezoneOption = None,
     skip_invalid: SkipOption = False,
-    workers: WorkersOption = 0,
+    workers: EventWorkersOption = None,
     progress: ProgressOption = None,
 ) -> None:
     """Import events (DESIGN.md section 5) from a JSONL file; evaluate and store clocks."""
-    from slakeeper.importers.jsonl import read_events
+    from functools import partial
+
+    from slakeeper.importers.jsonl import line_item, read_events
+    from slakeeper.services.import_workers import LineSource
 
     timestamps = _timestamps(timezone, None) if timezone is not None else None
 
     def source(stream: BinaryIO, advance: Advance) -> tuple[Iterator[SourceItem], None]:
         return read_events(stream, timestamps=timestamps, advance=advance), None
 
+    lines = LineSource(str(file), partial(line_item, timestamps=timestamps))
     _run(file, source, config=config, skip_invalid=skip_invalid, progress=progress,
-         workers=workers, out=None)  # fmt: skip
+         workers=workers, out=None, lines=lines)  # fmt: skip
 
 
 @import_app.command("eventlog")
@@ -166,8 +182,9 @@ def _run(
     config: Path | None,
     skip_invalid: bool,
     progress: bool | None,
-    workers: int,
+    workers: int | None,
     out: Path | None,
+    lines: LineSource | None = None,
 ) -> None:
     """Import (or with ``out``, convert) the events ``source`` reads from ``file``."""
     from slakeeper.importers.jsonl import open_source
@@ -182,12 +199,16 @@ def _run(
             if out is not None:
                 summary = _convert(items, out, skip_invalid)
             else:
-                summary = _store(items, config_text, skip_invalid, workers)
+                summary = _store(items, config_text, skip_invalid, workers, lines)
     _print(summary, file, config, rows=rows() if rows is not None else None, out=out)
 
 
 def _store(
-    items: Iterator[SourceItem], config_text: str | None, skip: bool, workers: int
+    items: Iterator[SourceItem],
+    config_text: str | None,
+    skip: bool,
+    workers: int | None,
+    lines: LineSource | None,
 ) -> ImportSummary:
     from slakeeper.commands.service import _actor, _database, _now
     from slakeeper.services.imports import import_items
@@ -198,7 +219,7 @@ def _store(
     try:
         return import_items(database, items, now=_now(), skip_invalid=skip,
                             config_text=config_text, author=_actor(),
-                            workers=workers)  # fmt: skip
+                            workers=workers, lines=lines)  # fmt: skip
     finally:
         database.dispose()
 

@@ -19,7 +19,7 @@ from slakeeper.importers.progress import Advance
 from slakeeper.importers.timestamps import Timestamps
 from slakeeper.services.imports import SourceItem
 
-__all__ = ["open_source", "read_events"]
+__all__ = ["line_item", "open_source", "read_events"]
 
 _PROGRESS_EVERY = 8192  # lines between two updates of the progress bar
 
@@ -41,20 +41,26 @@ def read_events(
         done += len(line)
         if advance is not None and number % _PROGRESS_EVERY == 0:
             advance(done)
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                yield SourceItem(number, problem=f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        if timestamps is not None and isinstance(data, dict):
-            problem = _localise(data, timestamps)
-            if problem is not None:
-                yield SourceItem(number, problem=problem)
-                continue
-        yield SourceItem(number, data)
+        item = line_item(line, number, timestamps)
+        if item is not None:
+            yield item
     if advance is not None:
         advance(done)
+
+
+def line_item(line: bytes, number: int, timestamps: Timestamps | None) -> SourceItem | None:
+    """One line as an item (None: a blank line). Import workers read lines with this too."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if line.strip():
+            return SourceItem(number, problem=f"invalid JSON: {exc.msg} (column {exc.colno})")
+        return None
+    if timestamps is not None and isinstance(data, dict):
+        problem = _localise(data, timestamps)
+        if problem is not None:
+            return SourceItem(number, problem=problem)
+    return SourceItem(number, data)
 
 
 def _localise(data: dict[str, Any], timestamps: Timestamps) -> str | None:

@@ -11,9 +11,10 @@
    statement; a ticket is re-evaluated by the same code as ingest's refresh
    (:func:`~slakeeper.services.refresh.ticket_rows`, ``write_rows``) once the chunks have
    stopped touching it, from its log kept in memory, here or in worker processes
-   (:mod:`slakeeper.services.bulk_evaluation`): the stored rows are those ingest would
-   store at the same ``now``, and a ticket spread over chunks is evaluated once. Sleeping
-   monitors are woken once, at the end, for the earliest next action.
+   (:mod:`slakeeper.services.bulk_evaluation`), or by workers that read a JSONL file
+   themselves (:mod:`slakeeper.services.import_workers`): the stored rows are those
+   ingest would store at the same ``now``, and a ticket spread over chunks is evaluated
+   once. Sleeping monitors are woken once, at the end, for the earliest next action.
 4. A problem stops the writing, not the reading, so that every problem is reported; the
    transaction is then rolled back, unless ``skip_invalid``: then the problem lines are
    skipped and the rest is stored.
@@ -27,10 +28,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection
@@ -45,6 +46,9 @@ from slakeeper.services.refresh import StoredLog, write_rows
 from slakeeper.store import queries, wakeups
 from slakeeper.store.session import Database
 
+if TYPE_CHECKING:
+    from slakeeper.services.import_workers import LineSource, Workers
+
 __all__ = [
     "SHOWN",
     "ImportSummary",
@@ -58,6 +62,7 @@ __all__ = [
 SHOWN = 20  # skipped lines reported in full; the rest are counted
 CHUNK_EVENTS = 20_000  # events per insert statement and per re-evaluation round
 LAG_CHUNKS = 2  # a ticket is evaluated when this many chunks have not touched it
+CACHE_KIB = 262_144  # SQLite page cache during an import (256 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,27 +168,42 @@ def import_items(
     author: str = "import",
     source: str = "import",
     chunk_events: int = CHUNK_EVENTS,
-    workers: int = 0,
+    workers: int | None = 0,
+    lines: LineSource | None = None,
 ) -> ImportSummary:
     """Validate, store and evaluate events from a file (see the module docstring).
 
     ``config_text``: a configuration stored first as a new version when it differs (as
     ``serve --config`` does), in the same transaction. ``workers``: processes that
-    evaluate tickets while this one stores (0: all in this process). Returns the summary;
-    its ``committed`` is False when problems refused the whole file.
+    evaluate tickets while this one stores (0: all in this process; None: as many as pay,
+    see :func:`~slakeeper.services.import_workers.default_workers`). ``lines``: the regular
+    file the items come from, line by line, which workers then read themselves
+    (:mod:`slakeeper.services.import_workers`); without it, workers are sent the logs to
+    evaluate (:mod:`slakeeper.services.bulk_evaluation`). Returns the summary; its
+    ``committed`` is False when problems refused the whole file.
     """
+    from slakeeper.services.import_workers import Workers, default_workers
+
+    if workers is None:
+        workers = default_workers(lines.path) if lines is not None else 0
     summary = ImportSummary()
-    evaluator = Evaluator(workers)
+    pipelined = Workers(lines, workers) if lines is not None and workers else None
+    evaluator = Evaluator(0 if pipelined is not None else workers)
     try:
-        with database.write() as connection, collection_paused(), _large_cache(connection):
+        with (
+            database.write() as connection,
+            collection_paused(),
+            _large_cache(connection),
+            pipelined or nullcontext(),
+        ):
             if config_text is not None:
                 summary.config = store_config(connection, text=config_text, author=author, now=now)
-            writer = _Writer(connection, now, source, summary, evaluator)
+            writer = _writer(connection, now, source, summary, evaluator, pipelined)
             for chunk in _chunks(items, chunk_events):
                 fresh = writer.classify(chunk)
                 if summary.problem_count and not skip_invalid:
                     continue  # keep reading to report every problem; write nothing more
-                writer.store(fresh)
+                writer.store(fresh, chunk[-1].line)
             if summary.problem_count and not skip_invalid:
                 raise _Refused
             writer.finish()
@@ -196,6 +216,21 @@ def import_items(
     finally:
         evaluator.close()
     return summary
+
+
+def _writer(
+    connection: Connection,
+    now: int,
+    source: str,
+    summary: ImportSummary,
+    evaluator: Evaluator,
+    pipelined: Workers | None,
+) -> Writer:
+    if pipelined is None:
+        return Writer(connection, now, source, summary, evaluator)
+    from slakeeper.services.import_workers import PipelinedWriter
+
+    return PipelinedWriter(connection, now, source, summary, evaluator, workers=pipelined)
 
 
 def refresh_statistics(database: Database) -> None:
@@ -221,14 +256,14 @@ def _large_cache(connection: Connection) -> Iterator[None]:
         yield
         return
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
-def _check(item: SourceItem, summary: ImportSummary) -> Event | None:
+def check_item(item: SourceItem, summary: ImportSummary) -> Event | None:
     """The item's event, validated as ingest does; None (and a problem recorded) if invalid."""
     if item.problem is not None:
         summary.unreadable += 1
@@ -266,7 +301,7 @@ def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]
         yield chunk
 
 
-class _Writer:
+class Writer:
     """Stores chunks of one import in one transaction (steps 2 and 3).
 
     A ticket is evaluated once its events have stopped coming: when no chunk has touched
@@ -300,11 +335,16 @@ class _Writer:
 
     def classify(self, chunk: list[SourceItem]) -> list[_Fresh]:
         """The chunk's new events; problems and duplicates go to the summary (step 2)."""
+        return self.sort_out(self.validate(chunk))
+
+    def validate(self, chunk: list[SourceItem]) -> dict[str, tuple[SourceItem, Event]]:
+        """The chunk's valid events by id (no database read); problems and repeats of an
+        id within the chunk go to the summary."""
         summary = self.summary
         summary.read += len(chunk)
         parsed: dict[str, tuple[SourceItem, Event]] = {}
         for item in chunk:
-            event = _check(item, summary)
+            event = check_item(item, summary)
             if event is None:
                 continue
             first = parsed.get(event.id)
@@ -312,6 +352,12 @@ class _Writer:
                 parsed[event.id] = (item, event)
             else:
                 _classify_repeat(summary, item, event, first[1], f"line {first[0].line}")
+                self.refused(event.ticket)
+        return parsed
+
+    def sort_out(self, parsed: dict[str, tuple[SourceItem, Event]]) -> list[_Fresh]:
+        """The events whose id is not stored; the others go to the summary."""
+        summary = self.summary
         stored = queries.stored_bodies(self.connection, list(parsed))
         fresh = []
         for event_id, (item, event) in parsed.items():
@@ -319,15 +365,19 @@ class _Writer:
             known = stored.get(event_id)
             if known is None:
                 fresh.append(_Fresh(event, body))
-            elif known == body:  # stored as it is written here: a duplicate, nothing to parse
-                _classify_repeat(summary, item, event, event, "the database")
             else:
-                prior = validate_event(orjson.loads(known))
+                self.refused(event.ticket)
+                # Stored as it is written here: a duplicate, nothing to parse.
+                prior = event if known == body else validate_event(orjson.loads(known))
                 _classify_repeat(summary, item, event, prior, "the database")
         return fresh
 
-    def store(self, fresh: list[_Fresh]) -> None:
-        """Append the chunk's new events; evaluate the tickets no longer touched (step 3)."""
+    def refused(self, ticket: str) -> None:
+        """A valid event of ``ticket`` was not stored (a duplicate or a conflict)."""
+
+    def store(self, fresh: list[_Fresh], upto: int) -> None:
+        """Append the chunk's new events (up to line ``upto``); evaluate the tickets no
+        longer touched (step 3)."""
         if not fresh:
             return
         self.chunk += 1
@@ -354,7 +404,11 @@ class _Writer:
         """Evaluate every ticket still waiting, and write every result."""
         self._evaluate(sorted(self.pending))
         self._write(self.evaluator.ready(keep=0))
-        if self.nearest is not None:  # monitors sleeping toward a later action wake
+        self.announce()
+
+    def announce(self) -> None:
+        """Wake monitors sleeping toward a later action than the earliest one written."""
+        if self.nearest is not None:
             wakeups.announce(self.connection, self.nearest)
 
     def _extend(self, new: list[str], existing: dict[str, Any], fresh: list[_Fresh]) -> None:
@@ -438,7 +492,7 @@ def convert_items(
     lines: list[bytes] = []
     for item in items:
         summary.read += 1
-        event = _check(item, summary)
+        event = check_item(item, summary)
         if event is None:
             continue
         prior = seen.get(event.id)

@@ -29,6 +29,7 @@ __all__ = [
     "event_bodies",
     "events_after",
     "insert_events",
+    "insert_tickets",
     "member_of",
     "newest_config",
     "parts",
@@ -208,6 +209,28 @@ def ensure_tickets(connection: Connection, tickets: Sequence[str]) -> None:
                 f"SELECT id FROM tickets WHERE {where} ORDER BY id FOR UPDATE",
                 parameters,
             )
+
+
+def insert_tickets(connection: Connection, rows: list[tuple[Any, ...]]) -> list[str]:
+    """Insert new tickets (each row: the id, then TICKET_COLUMNS' values) whose id is not
+    taken; the ids inserted. On PostgreSQL by COPY into a temporary table, then one INSERT
+    that skips an id another transaction has taken meanwhile. (SQLite: the caller holds
+    the only write transaction and knows the ids are free.)"""
+    columns = ", ".join(("id", *TICKET_COLUMNS))
+    if connection.dialect.name == "sqlite":
+        marks = placeholders(connection, 1 + len(TICKET_COLUMNS))
+        run_many(connection, f"INSERT INTO tickets ({columns}) VALUES ({marks})", rows)
+        return [row[0] for row in rows]
+    run(connection, "CREATE TEMPORARY TABLE IF NOT EXISTS new_tickets "
+                    "(LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP")  # fmt: skip
+    copy_rows(connection, "new_tickets", ("id", *TICKET_COLUMNS), rows)
+    sql = (
+        f"INSERT INTO tickets ({columns}) SELECT {columns} FROM new_tickets "
+        "ON CONFLICT (id) DO NOTHING RETURNING id"
+    )
+    taken = [row[0] for row in run(connection, sql)]
+    run(connection, "TRUNCATE new_tickets")
+    return taken
 
 
 def update_tickets(connection: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
