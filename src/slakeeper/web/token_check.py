@@ -69,7 +69,8 @@ class TokenCheck:
                     check_same_thread=False,
                     timeout=30,
                 )
-            return self._sqlite.execute(_SQL.format("?"), (digest,)).fetchone()
+            rows = self._sqlite.execute(_SQL.format("?"), (digest,)).fetchall()
+            return rows[0] if rows else None  # all fetched: no statement left open
         except sqlite3.Error as exc:
             self.close()
             raise DBAPIError.instance(_SQL, None, exc, sqlite3.Error) from exc
@@ -88,7 +89,7 @@ class TokenCheck:
                         engine = self.database.engine
                         args, kwargs = engine.dialect.create_connect_args(engine.url)
                         self._postgres = await psycopg.AsyncConnection.connect(
-                            *args, **(kwargs | {"autocommit": True, "connect_timeout": 5})
+                            *args, **dict(kwargs, autocommit=True, connect_timeout=5)
                         )
                         fresh = True
                     connection = self._postgres
