@@ -221,3 +221,34 @@ def _expected_queue(offline: dict[str, dict[str, Any]], events: list[dict[str, A
         rank = config.tier_rank(event["account_tier"])
         rows.append((min(dues) if dues else 2**62, rank, at, ticket))
     return [row[3] for row in sorted(rows)]
+
+
+def test_a_group_stores_the_bodies_of_live_tokens_and_refuses_the_others(
+    service: Service,
+) -> None:
+    """The writer checks the tokens of a whole group in its transaction: a body posted with
+    a viewer's token (or an unknown one) is refused and leaves nothing, the others of the
+    same group are stored."""
+    from slakeeper.core.errors import SlaError
+    from slakeeper.services.ingest import Caller, CallerRefused, parse_body, store_bodies
+    from slakeeper.services.tokens import Role, token_digest
+
+    may_post = frozenset({Role.ADMIN.value, Role.AGENT.value, Role.INGEST.value})
+
+    def body(ticket: str, token: str) -> Any:
+        return parse_body(_created(ticket), "api", Caller(token_digest(token), may_post))
+
+    bodies = [
+        body("T-1", service.tokens[Role.INGEST]),
+        body("T-2", service.tokens[Role.VIEWER]),
+        body("T-3", "slk_never-issued"),
+        body("T-4", service.tokens[Role.AGENT]),
+    ]
+    outcomes = store_bodies(service.database, bodies, now=to_us(parse_instant(NOW)))
+    assert [type(outcome) for outcome in outcomes][1:3] == [CallerRefused, CallerRefused]
+    assert not isinstance(outcomes[0], SlaError) and outcomes[0].accepted == 1
+    assert not isinstance(outcomes[3], SlaError) and outcomes[3].accepted == 1
+    assert _stored(service) == 2
+    assert service.get("/api/v1/tickets/T-2").status_code == 404
+    assert service.get("/api/v1/tickets/T-3").status_code == 404
+    assert service.get("/api/v1/tickets/T-4").status_code == 200

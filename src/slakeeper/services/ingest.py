@@ -2,7 +2,8 @@
 
 1. Validate every event (an error names its index and field); nothing is stored if any
    is invalid. Ids repeated within the body count once (another payload is a conflict).
-2. In one write transaction: lock the touched tickets (a row lock on PostgreSQL, the
+2. In one write transaction: check the callers' tokens (one query for the group, see
+   web/deps.py ``deferred_caller``), lock the touched tickets (a row lock on PostgreSQL, the
    database lock on SQLite), find ids already stored (same payload: a duplicate; another
    payload: :class:`ConflictError`, and the whole body is refused), append the new events.
 3. Re-evaluate each touched ticket from its whole stored log and rewrite its clocks, in the
@@ -29,6 +30,8 @@ from slakeeper.store.session import Database
 
 __all__ = [
     "Body",
+    "Caller",
+    "CallerRefused",
     "IngestResult",
     "ingest_events",
     "parse_body",
@@ -105,12 +108,25 @@ def ingest_events(
 
 
 @dataclass(frozen=True)
+class Caller:
+    """A token to check in the write transaction: its digest, the roles the route accepts."""
+
+    digest: str
+    roles: frozenset[str]
+
+
+class CallerRefused(SlaError):
+    """The body's token is unknown, revoked, or of a role the route does not accept."""
+
+
+@dataclass(frozen=True)
 class Body:
     """One request's validated events (ids unique within it)."""
 
     incoming: list[_Incoming]
     repeats: int
     source: str
+    caller: Caller | None = None
 
     @property
     def tickets(self) -> set[str]:
@@ -118,10 +134,10 @@ class Body:
         return {item.event.ticket for item in self.incoming}
 
 
-def parse_body(payload: Any, source: str) -> Body:
+def parse_body(payload: Any, source: str, caller: Caller | None = None) -> Body:
     """Validate a request body (step 1); :class:`EventError` names the index and field."""
     incoming, repeats = parse_events(payload)
-    return Body(incoming, repeats, source)
+    return Body(incoming, repeats, source, caller)
 
 
 def store_bodies(
@@ -146,6 +162,20 @@ def store_bodies(
 
 
 def _store_group(
+    connection: Connection, bodies: list[Body], now: int
+) -> list[IngestResult | SlaError]:
+    refused = _refused_callers(connection, bodies)
+    if refused:
+        allowed = [body for index, body in enumerate(bodies) if index not in refused]
+        stored = iter(_store_checked(connection, allowed, now) if allowed else [])
+        return [
+            CallerRefused("token refused") if index in refused else next(stored)
+            for index in range(len(bodies))
+        ]
+    return _store_checked(connection, bodies, now)
+
+
+def _store_checked(
     connection: Connection, bodies: list[Body], now: int
 ) -> list[IngestResult | SlaError]:
     # Every ticket of the group locked up front, in id order: no deadlock between writers.
@@ -181,6 +211,20 @@ def _store_group(
     if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
         queries.delete_placeholders(connection, [t for t in locked if t not in touched])
     return outcomes
+
+
+def _refused_callers(connection: Connection, bodies: list[Body]) -> set[int]:
+    """The indexes of the bodies whose token is not live with a role their route accepts:
+    read in this transaction, so a token revoked before it began is refused."""
+    digests = sorted({body.caller.digest for body in bodies if body.caller is not None})
+    if not digests:
+        return set()
+    roles = queries.live_token_roles(connection, digests)
+    return {
+        index
+        for index, body in enumerate(bodies)
+        if body.caller is not None and roles.get(body.caller.digest) not in body.caller.roles
+    }
 
 
 _TRIAGED_TYPES = (EventType.CREATED, EventType.UPDATE, EventType.ASSIGN)

@@ -50,6 +50,7 @@ __all__ = ["Monitor", "MonitorReport"]
 log = logging.getLogger("slakeeper.monitor")
 RETRY_FAILED_US = 5 * 60 * 1_000_000  # a ticket that failed is looked at again in 5 min
 LONGEST_PAUSE_SECONDS = 15.0  # after failed passes: 1 s, doubling up to this
+NOTICE_GATHER_SECONDS = 0.2  # after a notice, before the pass: the burst it came in
 
 
 def pause_after(failures: int) -> float:
@@ -275,8 +276,10 @@ class Monitor:
         wait = (
             self.longest_sleep_seconds if until is None else min(until, self.longest_sleep_seconds)
         )
-        if wait > 0:
-            self.listener.wait(stop, wait, before=now + int(wait * 1e6))
+        if wait > 0 and self.listener.wait(stop, wait, before=now + int(wait * 1e6)):
+            # A notice seldom comes alone (each ingest transaction sends one): gather the
+            # burst into one pass rather than a pass per transaction.
+            stop.wait(NOTICE_GATHER_SECONDS)
 
 
 def _step_events(

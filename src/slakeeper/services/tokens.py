@@ -26,6 +26,7 @@ __all__ = [
     "create_token",
     "list_tokens",
     "revoke_token",
+    "token_digest",
 ]
 
 PREFIX = "slk_"
@@ -48,7 +49,8 @@ class Principal:
     role: Role
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The stored SHA-256 digest of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -70,7 +72,7 @@ def create_token(
         ApiToken.__table__.insert().values(
             name=name,
             role=kind.value,
-            digest=_digest(token),
+            digest=token_digest(token),
             prefix=token[:10],
             created_at=now,
             created_by=actor,
@@ -110,7 +112,7 @@ def authenticate(connection: Connection, token: str) -> Principal | None:
     """The principal of a live token, or None (unknown, revoked or malformed)."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = queries.token_by_digest(connection, _digest(token))
+    row = queries.token_by_digest(connection, token_digest(token))
     if row is None or row[2] is not None:
         return None
     return Principal(row[0], Role(row[1]))

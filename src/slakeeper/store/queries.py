@@ -30,6 +30,7 @@ __all__ = [
     "events_after",
     "insert_events",
     "insert_tickets",
+    "live_token_roles",
     "member_of",
     "newest_config",
     "parts",
@@ -83,7 +84,10 @@ def run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> lis
 def run_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, rows)
+        if len(rows) == 1:  # psycopg's executemany opens a pipeline: more work for one row
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
     except connection.dialect.loaded_dbapi.Error as exc:
         raise _wrapped(connection, sql, exc) from exc
     finally:
@@ -272,6 +276,17 @@ def token_by_digest(connection: Connection, digest: str) -> tuple[str, str, int 
     sql = f"SELECT name, role, revoked_at FROM api_tokens WHERE digest = {placeholder(connection)}"
     rows = run(connection, sql, (digest,))
     return None if not rows else (rows[0][0], rows[0][1], rows[0][2])
+
+
+def live_token_roles(connection: Connection, digests: Sequence[str]) -> dict[str, str]:
+    """The role of each token of ``digests`` that exists and is not revoked
+    (uq_api_tokens_digest)."""
+    found: dict[str, str] = {}
+    for part in parts(connection, digests):
+        where, parameters = member_of(connection, "digest", part)
+        sql = f"SELECT digest, role FROM api_tokens WHERE {where} AND revoked_at IS NULL"
+        found.update(run(connection, sql, parameters))
+    return found
 
 
 def config_digests(connection: Connection, numbers: Sequence[int]) -> dict[int, str]:

@@ -33,6 +33,7 @@ from slakeeper.web.console.pages import STATIC, install_console_handlers
 from slakeeper.web.deps import authorize
 from slakeeper.web.errors import install_error_handlers
 from slakeeper.web.observability import Metrics, RequestLogger, configure_logging
+from slakeeper.web.token_check import TokenCheck
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -58,6 +59,7 @@ def create_app(
                 for thread in watcher[1]:
                     thread.join()
             app.state.committer.close()
+            await app.state.token_check.aclose()
 
     app = FastAPI(
         title="slakeeper",
@@ -73,6 +75,7 @@ def create_app(
         settings.database_url, pool_size=settings.db_pool_size
     )
     app.state.clock = clock or settings.clock()
+    app.state.token_check = TokenCheck(app.state.database)
     app.state.metrics = Metrics(app.state.database, app.state.clock)
     install_error_handlers(app)
     app.add_middleware(RequestLogger)
