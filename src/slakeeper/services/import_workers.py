@@ -39,7 +39,6 @@ import signal
 import struct
 import sys
 import traceback
-import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from slakeeper.services.configs import configurations_of
 from slakeeper.services.evaluations import collection_paused
 from slakeeper.services.imports import ImportSummary, SourceItem, Writer, check_item
 from slakeeper.services.refresh import StoredLog, load_logs, write_rows
-from slakeeper.services.replay import ticket_key
+from slakeeper.services.replay import LAST, OWNED, plan_lines
 from slakeeper.store import queries
 from slakeeper.store.queries import TICKET_COLUMNS
 
@@ -101,28 +100,11 @@ class _Job:
     now: int
 
 
-def _owns(key: bytes | None, index: int, count: int) -> bool:
-    return key is not None and (count == 1 or zlib.crc32(key) % count == index)
-
-
-def _last_lines(path: str, index: int, count: int) -> bytearray:
-    """Per line (number - 1): 1 where an owned ticket's last line is, else 0."""
-    ends: dict[bytes, int] = {}
-    lines = 0
-    with open(path, "rb") as file:
-        for lines, line in enumerate(file, start=1):
-            key = ticket_key(line)
-            if _owns(key, index, count):
-                ends[key] = lines  # type: ignore[index]
-    marks = bytearray(lines)
-    for number in ends.values():
-        marks[number - 1] = 1
-    return marks
-
-
 def _work(job: _Job, index: int, count: int, out: Any) -> None:
-    """One worker: plan, then evaluate each owned ticket once its last line is read."""
-    marks = _last_lines(job.source.path, index, count)
+    """One worker: plan (replay's first pass: the lines it owns, each ticket's last line),
+    then evaluate each owned ticket once its last line is read."""
+    plan = plan_lines(job.source.path, index, count)
+    marks, last = plan.marks, plan.last
     logs: dict[str, list[Event]] = {}
     done: list[tuple[str, list[Event]]] = []
     scratch = ImportSummary()
@@ -130,8 +112,8 @@ def _work(job: _Job, index: int, count: int, out: Any) -> None:
     with open(job.source.path, "rb") as file:
         for line in file:
             number += 1
-            key = ticket_key(line) if count > 1 else b""
-            if count > 1 and not _owns(key, index, count):
+            mark = marks[number - 1] if number <= len(marks) else 0
+            if count > 1 and not mark & OWNED:
                 continue
             item = job.source.read(line, number)
             event = check_item(item, scratch) if item is not None else None
@@ -141,11 +123,10 @@ def _work(job: _Job, index: int, count: int, out: Any) -> None:
                     logs[event.ticket] = [event]
                 else:
                     log.append(event)
-            if number <= len(marks) and marks[number - 1]:
-                ticket = (key or ticket_key(line) or b"").decode("utf-8", "surrogatepass")
-                finished = logs.pop(ticket, None)
+            if mark & LAST:
+                finished = logs.pop(last[number], None)
                 if finished is not None:
-                    done.append((ticket, finished))
+                    done.append((last[number], finished))
                 if len(done) >= FRAME_TICKETS:
                     _send(out, number, _rows(job, done))
                     done = []

@@ -173,8 +173,8 @@ def _owned_lines(path: str, index: int, count: int) -> Iterator[tuple[int, bytes
 
 # ---- streaming: each ticket evaluated once its last line is read -------------------------
 
-_OWNED = 1  # a line of this partition
-_LAST = 2  # the last line that names its ticket: the ticket is complete after it
+OWNED = 1  # a line of this partition
+LAST = 2  # the last line that names its ticket: the ticket is complete after it
 _REPEAT = 4  # its id's hash is another owned line's too: checked against the earlier event
 
 
@@ -183,7 +183,7 @@ class LinePlan:
     where each of its tickets ends, and which lines may repeat an earlier id."""
 
     def __init__(self, marks: bytearray, last: dict[int, str], hashes: bytes) -> None:
-        self.marks = marks  # per line (number - 1): _OWNED | _LAST | _REPEAT
+        self.marks = marks  # per line (number - 1): OWNED | LAST | _REPEAT
         self.last = last  # line number -> the ticket whose last line it is
         self.hashes = hashes  # the distinct id hashes of the owned lines (int64)
 
@@ -235,7 +235,7 @@ def _plan(path: str, count: int, only: int) -> list[LinePlan] | None:
     indexes = [only] if only >= 0 else list(range(count))
     plans = []
     for index in indexes:
-        marks = bytearray((owners == index).astype(np.uint8).tobytes())  # _OWNED is 1
+        marks = bytearray((owners == index).astype(np.uint8).tobytes())  # OWNED is 1
         plans.append(LinePlan(marks, {}, b""))
     if only >= 0:
         plans[0].hashes = np.unique(ranked).tobytes()
@@ -246,7 +246,7 @@ def _plan(path: str, count: int, only: int) -> list[LinePlan] | None:
         if only < 0 or index == only:
             plan = plans[index if only < 0 else 0]
             plan.last[number] = key.decode("utf-8", "surrogatepass")
-            plan.marks[number - 1] |= _LAST
+            plan.marks[number - 1] |= LAST
     for number, index in zip(repeats.tolist(), owners[repeats - 1].tolist(), strict=True):
         plans[index if only < 0 else 0].marks[number - 1] |= _REPEAT
     return plans
@@ -467,7 +467,7 @@ def stream_owned(
                         heapq.heappush(opened, (number, event.ticket))
                     else:
                         log.append(event)
-            if mark & _LAST:
+            if mark & LAST:
                 ticket = plan.last[number]
                 done = by_ticket.pop(ticket, None)
                 if done is not None:
@@ -616,14 +616,6 @@ def _parallel(
     finally:
         _reap(workers, kill=not finished)
     return texts
-
-
-def _ids_collide(messages: list[bytes]) -> bool:
-    import numpy as np
-
-    hashes = np.concatenate([np.frombuffer(message, dtype=np.int64) for message in messages])
-    hashes.sort()
-    return bool(hashes.size > 1 and (hashes[1:] == hashes[:-1]).any())
 
 
 def _merge(workers: list[_Frames], out: BinaryIO) -> list[str]:
