@@ -40,8 +40,8 @@ import reports_pandas
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.reports import (
     parse_query,
+    report_tables,
     run_report,
-    tables_from_database,
     tables_from_database_by_rows,
 )
 from slakeeper.store.session import create_database
@@ -82,8 +82,7 @@ def ours(url: str, name: str, by: str, now: int) -> tuple[float, float, float, l
     start, cpu = time.perf_counter(), time.process_time()
     database = create_database(url)
     query = parse_query(name, by=by)
-    with database.read() as connection:
-        tables = tables_from_database(connection, now, name, query)
+    tables = report_tables(database, now, name, query, alone=True)  # as `slakeeper report`
     loaded = time.perf_counter()
     rows = run_report(name, tables, query)[1]
     database.dispose()
@@ -198,6 +197,7 @@ def build(folder: Path, tickets: int, copies: int, postgresql: str | None) -> No
 def tile_statements(connection: Any, n: int) -> list[str]:
     """INSERTs copying the first import's tickets and clocks with ids suffixed ``#n``."""
     statements = []
+    pg = connection.dialect.name == "postgresql"  # psycopg reads % as a placeholder
     for table, key in (("tickets", "id"), ("clocks", "ticket")):
         if connection.dialect.name == "sqlite":
             names = [row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table})")]
@@ -210,7 +210,7 @@ def tile_statements(connection: Any, n: int) -> list[str]:
         values = [f"{name} || '#{n}'" if name == key else name for name in names]
         statements.append(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} "
-            f"FROM {table} WHERE {key} NOT LIKE '%#%'"
+            f"FROM {table} WHERE {key} NOT LIKE '%#%'".replace("%", "%%" if pg else "%")
         )
     return statements
 

@@ -482,8 +482,7 @@ def report_command(
     else:
         from slakeeper.commands.service import open_database
 
-        with open_database().read() as connection:
-            tables = reports.tables_from_database(connection, at, name, query)
+        tables = reports.report_tables(open_database(), at, name, query, alone=True)
     columns, rows = reports.run_report(name, tables, query)
     from slakeeper.commands.contract import write_output
 

@@ -28,7 +28,7 @@ from slakeeper.services.reports import (
     tables_from_database,
     tables_from_database_by_rows,
 )
-from slakeeper.store import frames
+from slakeeper.store import adbc_reader, frames
 from slakeeper.store.session import Database
 from tests.reports.history import CONFIG, EVENTS, NOW
 from tests.reports.test_sources import GROUPINGS, ingested
@@ -80,6 +80,7 @@ def test_hand_built_history_loads_the_same_by_every_path(
         by_rows = tables_from_database_by_rows(connection, now)
         with monkeypatch.context() as patch:
             patch.setattr(frames, "read_frames_by_driver", _no_driver_path)
+            patch.setattr(frames, "CHILD_ROWS", 0)  # SQLite's child process, however small
             assert_same_tables(tables_from_database(connection, now), by_rows)
         with monkeypatch.context() as patch:
             patch.setattr(frames, "_adbc_source", _no_adbc)
@@ -126,9 +127,9 @@ def test_simulated_history_loads_the_same(database: Database, simulated: Path) -
 
 
 def test_a_column_null_throughout_the_first_rows_is_read(tmp_path: Path) -> None:
-    # SQLite's ADBC driver types a column by its first batch of rows: without the probe row
-    # (store/frames.py) a column null for the first thousands of rows, text or real after,
-    # was refused ("Type mismatch").
+    # SQLite's ADBC driver types a column by its first batch of rows: unless the whole
+    # result is one batch (store/adbc_reader.py), a column null for the first thousands of
+    # rows, text or real after, was refused ("Type mismatch").
     from sqlalchemy import create_engine
 
     path = tmp_path / "nulls.db"
@@ -141,9 +142,130 @@ def test_a_column_null_throughout_the_first_rows_is_read(tmp_path: Path) -> None
     with engine.connect() as connection, pytest.MonkeyPatch.context() as patch:
         statements = [("SELECT a, b, c, d FROM t", schema)]
         patch.setattr(frames, "read_frames_by_driver", _no_driver_path)
+        patch.setattr(frames, "CHILD_ROWS", 0)
         read = frames.read_frames(connection, statements)[0]
         patch.undo()
         assert_frame_equal(read, frames.read_frames_by_driver(connection, statements)[0])
     engine.dispose()
     assert read.height == 5002
     assert read.row(5000) == ("x", 4.5, 1_782_864_000_000_000, "")
+
+
+def _in_parts(patch: pytest.MonkeyPatch, parts: int = 3) -> list[int]:
+    """Read through ADBC (SQLite's child process however small the tables) and split every
+    table that may be split into ``parts``, however small. The number of parts of each
+    split made in this process (PostgreSQL's) is recorded in the list returned."""
+    splits: list[int] = []
+    ranges = adbc_reader._Reader.ranges
+
+    def recorded(self: adbc_reader._Reader, link: object, table: str, count: int) -> list[str]:
+        conditions = ranges(self, link, table, count)
+        splits.append(len(conditions))
+        return conditions
+
+    patch.setattr(frames, "CHILD_ROWS", 0)
+    patch.setattr(adbc_reader, "SPLIT_ROWS", 0)
+    patch.setattr(adbc_reader, "SPLIT_PAGES", 0)
+    patch.setattr(frames, "parts", lambda: parts)
+    patch.setattr(adbc_reader._Reader, "ranges", recorded)
+    patch.setattr(frames, "read_frames_by_driver", _no_driver_path)
+    return splits
+
+
+def test_reports_read_in_parallel_parts_are_the_same(
+    database: Database, simulated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every report, every grouping, whole history and a period: the clocks read in three
+    # parts on three connections give the rows read row by row.
+    events = [orjson.loads(line) for line in simulated.read_bytes().splitlines()]
+    now = max(parse_instant_us(event["at"]) for event in events)
+    ingested(database, SIM_CONFIG.read_text(), events, now)
+    splits = _in_parts(monkeypatch)
+    assert assert_every_report_same(database, now) > 100
+    if not database.is_sqlite:  # SQLite splits in its child process
+        assert splits and all(count == 3 for count in splits)
+
+
+def test_parts_read_one_snapshot(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A write committed once the connections have taken their snapshot is seen by none of
+    # the parts: they read as one transaction would have.
+    now = parse_instant_us(NOW)
+    ingested(database, CONFIG, EVENTS, now)
+    with database.read() as connection:
+        before = tables_from_database(connection, now)
+    with monkeypatch.context() as patch:
+        _in_parts(patch)
+        patch.setattr(frames, "AFTER_SNAPSHOT", "DELETE FROM clocks WHERE ticket = 'T1'")
+        with database.read() as connection:
+            during = tables_from_database(connection, now)
+    assert_same_tables(during, before)
+    with database.read() as connection:
+        after = tables_from_database(connection, now)
+    assert after.clocks.filter(pl.col("ticket") == "T1").height == 0
+    assert before.clocks.filter(pl.col("ticket") == "T1").height > 0
+
+
+def test_sqlite_commits_after_a_report_are_seen_by_other_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SQLite ADBC driver's own copy of SQLite, opened and closed in this process beside
+    # the standard library's connections, deleted the WAL file under them: their later
+    # commits were seen by no other process. Read in a child process, it cannot.
+    from slakeeper.store.migrate import upgrade
+    from slakeeper.store.session import create_database
+
+    path = tmp_path / "wal.db"
+    database = create_database(f"sqlite:///{path}")
+    upgrade(database)
+    now = parse_instant_us(NOW)
+    ingested(database, CONFIG, EVENTS, now)
+    _in_parts(monkeypatch)
+    with database.read() as connection:
+        tables = tables_from_database(connection, now, "compliance", parse_query("compliance"))
+    assert tables.clocks.height > 10
+    with database.write() as connection:
+        connection.exec_driver_sql("DELETE FROM clocks")
+    seen = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sqlite3; print(sqlite3.connect({str(path)!r})"
+            ".execute('SELECT count(*) FROM clocks').fetchone()[0])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert seen.stdout.strip() == "0"
+    assert (tmp_path / "wal.db-wal").exists()
+    database.dispose()
+
+
+def test_sqlite_reads_alone_while_a_writer_holds_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An import's long transaction holds SQLite's write lock: the snapshot cannot be shared
+    # (store/adbc_reader.py), so the parts are read one after another on one connection, not
+    # waited for, and the figures are the same.
+    from slakeeper.store.migrate import upgrade
+    from slakeeper.store.session import create_database
+
+    database = create_database(f"sqlite:///{tmp_path / 'busy.db'}")
+    upgrade(database)
+    now = parse_instant_us(NOW)
+    ingested(database, CONFIG, EVENTS, now)
+    query = parse_query("compliance", by="severity,metric")
+    with database.read() as connection:
+        expected = tables_from_database(connection, now, "compliance", query)
+    _in_parts(monkeypatch)
+    writer = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with database.read() as connection:
+            alone = tables_from_database(connection, now, "compliance", query)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert_same_tables(alone, expected)
+    assert alone.clocks.height > 10
+    database.dispose()

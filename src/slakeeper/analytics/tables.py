@@ -108,16 +108,23 @@ def make_tables(
 
 
 def make_tables_from_frames(
-    tickets: pl.DataFrame, clocks: pl.DataFrame, now: int, *, judged: bool = False
+    tickets: pl.DataFrame,
+    clocks: pl.DataFrame,
+    now: int,
+    *,
+    judged: bool = False,
+    joined: bool = False,
 ) -> Tables:
     """:func:`make_tables` from frames already read (store/frames.py): a column left out
     is null throughout; the others are cast to the report tables' types. ``judged``: the
-    clocks' ``status`` and ``objective_status`` are already those at ``now`` (judged as
-    :func:`_judged` does, by the query that read them)."""
+    clocks are those started by ``now``, their ``status`` and ``objective_status`` already
+    those at ``now`` (judged as :func:`_judged` does, by the query that read them).
+    ``joined``: the clocks carry their ticket's fields already (those read)."""
     ticket_frame = _completed(tickets, TICKET_COLUMNS)
-    clock_frame = _completed(clocks, CLOCK_COLUMNS)
+    fields = {name: TICKET_COLUMNS[name] for name in _FIELDS} if joined else {}
+    clock_frame = _completed(clocks, CLOCK_COLUMNS | fields)
     # No ticket field read: every clock's would be null, the join can be left out.
-    join = any(name in tickets.columns for name in _FIELDS)
+    join = not joined and any(name in tickets.columns for name in _FIELDS)
     frame = _judged(clock_frame, ticket_frame, now, join=join, judged=judged)
     return Tables(ticket_frame, frame, now)
 
@@ -164,12 +171,15 @@ def _judged(
         .then(pl.lit("missed"))
         .otherwise(pl.col("objective_status"))
     )
-    started = clocks.filter(pl.col("started_at") <= now)
+    # Judged clocks were chosen by the query that read them (their start may not be read).
+    started = clocks if judged else clocks.filter(pl.col("started_at") <= now)
     if join:
         joined = started.join(tickets.select("ticket", *_FIELDS), on="ticket", how="left")
-    else:
+    else:  # the fields the clocks do not carry are null
         joined = started.with_columns(
-            pl.lit(None, TICKET_COLUMNS[name]).alias(name) for name in _FIELDS
+            pl.lit(None, TICKET_COLUMNS[name]).alias(name)
+            for name in _FIELDS
+            if name not in started.columns
         )
     if judged:  # the statuses at ``now`` were read (services/reports.py judges in SQL)
         status, objective = pl.col("status"), pl.col("objective_status")

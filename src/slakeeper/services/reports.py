@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,14 +33,16 @@ from slakeeper.analytics.tables import (
 from slakeeper.core.durations import parse_duration
 from slakeeper.core.errors import InputError, NotFoundError, SlaError
 from slakeeper.core.instants import parse_instant_us
+from slakeeper.core.policies import METRICS
 from slakeeper.core.zones import load_zone, local_to_utc_us
 from slakeeper.store import queries
-from slakeeper.store.frames import read_frames
+from slakeeper.store.frames import PART, Statement, read_frames
 
 if TYPE_CHECKING:  # the offline path's modules are imported when it runs (start-up time)
     from slakeeper.core.clocks import Cycle
     from slakeeper.core.configuration import Configuration
     from slakeeper.core.evaluation import Diagnostic, TicketResult
+    from slakeeper.store.session import Database
 
 __all__ = [
     "DOCUMENTS",
@@ -48,10 +51,12 @@ __all__ = [
     "instant_bound",
     "parse_query",
     "render",
+    "report_tables",
     "run_report",
     "tables_from_database",
     "tables_from_database_by_rows",
     "tables_from_file",
+    "tables_from_sqlite_file",
 ]
 
 DOCUMENTS = ("contract",)  # reports written as documents (services/contract.py), not rows
@@ -279,32 +284,53 @@ _CLOCKS_SQL = (
 # Report table column → stored column (the same name unless given here).
 _STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
 _BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
-# The clock columns every report of clocks reads: the clock's status and objective status
-# are judged at ``now`` in SQL (_JUDGE: as analytics/tables.py judges them), which reads
-# far less than the five instants they derive from. The clock's ticket is read when the
-# clocks are joined to their tickets' fields (a ticket field among the --by keys, or
-# escalations), its own team when grouped by team.
-_JUDGED = ("metric", "started_at", "status", "objective_status")
-# Judged as small integer codes (_STATUSES, _OBJECTIVES: the code is the index) and named
-# again in Polars: a driver builds a string per row and column, which cost SQLite's read of
-# a million tickets' clocks half its time (2.9 s against 1.5 s for the same rows as codes).
+# The clock columns every report of clocks reads: the clock's metric, status and objective
+# status, judged at ``now`` in SQL (as analytics/tables.py judges them) and packed into one
+# small integer (_PACKED: metric * 16 + status * 4 + objective status; each is the index of
+# its name in _METRICS, _STATUSES, _OBJECTIVES), which reads far less than the five
+# instants and two strings they derive from: a driver's cost is mostly per row and per
+# column, and a string costs it more than an integer (SQLite's read of a million tickets'
+# clocks took 2.9 s with the statuses as strings, 1.5 s as codes). The clock's start is
+# read when the report needs it: a period (its clocks were chosen in SQL, and the figures
+# choose them again), weeks or months, calendar time. Its ticket is read when the clocks
+# take their ticket's fields (a ticket field among the --by keys) or are counted per
+# ticket (escalations), its own team when grouped by team.
+_JUDGED = ("metric", "status", "objective_status")
 _STATUSES = ("running", "met", "breached", "cancelled")
-_OBJECTIVES = ("running", "met", "missed")
-_JUDGE = {
-    "status": (
-        "CASE WHEN cancelled_at <= {now} THEN 3 WHEN breached_at <= {now} "
-        "THEN 2 WHEN fulfilled_at <= {now} THEN 1 WHEN due_at <= {now} "
-        "THEN 2 ELSE 0 END"
-    ),
-    "objective_status": (
-        "CASE objective_status WHEN 'running' THEN "
-        "(CASE WHEN objective_due_at <= {now} THEN 2 ELSE 0 END) "
-        "WHEN 'met' THEN 1 WHEN 'missed' THEN 2 END"
-    ),
-}
-_NAMES = {"status": _STATUSES, "objective_status": _OBJECTIVES}
+_OBJECTIVES = ("running", "met", "missed", None)  # 3: no objective
+_METRICS = tuple(metric.value for metric in METRICS)
+_PACKED = "judged_"
+_STATUS_SQL = (
+    "CASE WHEN cancelled_at <= {now} THEN 3 WHEN breached_at <= {now} "
+    "THEN 2 WHEN fulfilled_at <= {now} THEN 1 WHEN due_at <= {now} "
+    "THEN 2 ELSE 0 END"
+)
+# The metric by the code point of its first letter and the objective status by its length,
+# which tell the names apart (checked below) and cost a database far less than comparing
+# strings (PostgreSQL's server time for a million tickets' clocks: 1.5 s against 1.0 s).
+_LETTER = {name: ord(name[0]) - ord("a") for name in _METRICS}
+_LENGTH = {name: len(name) for name in _OBJECTIVES if name is not None}
+assert len(set(_LETTER.values())) == len(_LETTER), "metrics must start with distinct letters"
+assert all(0 <= code < 26 for code in _LETTER.values()), "metrics start with a-z"
+assert len(set(_LENGTH.values())) == len(_LENGTH), "objective statuses of distinct lengths"
+_BY_LETTER = [next((m for m, code in _LETTER.items() if code == n), None) for n in range(26)]
+
+
+def _packed_sql(now: int, postgresql: bool) -> str:
+    """The SQL of _PACKED, judged at ``now``."""
+    letter, length = ("ascii", "octet_length") if postgresql else ("unicode", "length")
+    objective = (
+        f"CASE {length}(objective_status) "
+        f"WHEN {_LENGTH['running']} THEN (CASE WHEN objective_due_at <= {now} THEN 2 ELSE 0 END) "
+        f"WHEN {_LENGTH['met']} THEN 1 WHEN {_LENGTH['missed']} THEN 2 ELSE 3 END"
+    )
+    status = _STATUS_SQL.format(now=now)
+    return f"({letter}(metric) - 97) * 16 + ({status}) * 4 + ({objective})"
+
+
 # Reports of clocks by the period of their start: only those clocks are read (escalations
-# reads every clock: a ticket of the period breached by any of its clocks).
+# reads every clock: a ticket of the period breached by any of its clocks). They read no
+# ticket rows but their fields, joined to the clocks here.
 _CLOCK_PERIOD = ("compliance", "service-level", "times", "breach-causes")
 # The only clocks some reports count (analytics/figures.py): breached ones (escalations,
 # breach causes), fulfilled first responses and resolutions (times).
@@ -323,12 +349,16 @@ _NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "times": ((), (*_JUDGED, "fulfilled_at", "elapsed_us")),
     "breach-causes": ((), (*_JUDGED, "causes")),
     "resolution-quality": (("created_at", "resolved_at", "replies", "reopens", "first_day"), None),
-    "escalations": (("created_at", "escalated"), ("ticket", *_JUDGED)),
+    "escalations": (("created_at", "escalated"), ("ticket", "started_at", *_JUDGED)),
     "csat": (("created_at", "resolved_at", "csat"), None),
     "backlog": (("created_at", "resolved_at"), None),
 }
 # Ticket columns of the --by keys (week and month derive from an instant already read).
 _KEY_COLUMNS = ("severity", "account", "account_tier", "channel", "team", "agent", "policy")
+_KEY = "key_"  # the column clocks are joined to their ticket's fields on
+
+
+Reader = Callable[[list[Statement]], list[pl.DataFrame]]
 
 
 def tables_from_database(
@@ -340,47 +370,161 @@ def tables_from_database(
     others are null), no clocks for a report of tickets alone, and for a report of clocks
     only those started in its period and by ``now`` (indexed: ix_clocks_started_at); without, every
     column (the console's dashboard reads several reports from one load). Each table is
-    read into a frame in one piece (store/frames.py: ADBC), not row by row.
+    read into a frame in one piece (store/frames.py: ADBC, in parallel parts), not row by
+    row.
     """
-    clock_where: str | None = None
+    postgresql = connection.dialect.name == "postgresql"
+    return _tables(
+        lambda statements: read_frames(connection, statements), postgresql, now, report, query
+    )
+
+
+def report_tables(
+    database: Database,
+    now: int,
+    report: str | None = None,
+    query: Query | None = None,
+    *,
+    alone: bool = False,
+) -> Tables:
+    """:func:`tables_from_database` of ``database``. ``alone``: the caller opens no other
+    connection to it in this process meanwhile (``slakeeper report``), so a SQLite file is
+    read over ADBC in this process (:func:`tables_from_sqlite_file`) rather than in a
+    child process (store/frames.py), once the pool's idle connections are closed."""
+    path = database.engine.url.database
+    if alone and database.is_sqlite and path and path != ":memory:" and "file:" not in path:
+        database.dispose()
+        if database.engine.pool.checkedout() == 0:  # type: ignore[attr-defined]
+            tables = tables_from_sqlite_file(path, now, report, query)
+            if tables is not None:
+                return tables
+    with database.read() as connection:
+        return tables_from_database(connection, now, report, query)
+
+
+def tables_from_sqlite_file(
+    path: str, now: int, report: str | None = None, query: Query | None = None
+) -> Tables | None:
+    """:func:`tables_from_database` for the SQLite database at ``path``, read over ADBC in
+    this process: no child process to start (store/frames.py). Only for a caller that has
+    no other connection to that database open in this process, nor opens one meanwhile
+    (``slakeeper report``: two copies of SQLite must not share a process,
+    store/adbc_reader.py). None when ADBC cannot open it."""
+    from slakeeper.store.adbc_reader import adbc_frames
+    from slakeeper.store.frames import parts
+
+    def read(statements: list[Statement]) -> list[pl.DataFrame]:
+        frames = adbc_frames("sqlite", path, statements, parts())
+        if frames is None:
+            raise _Unreadable
+        return frames
+
+    try:
+        return _tables(read, False, now, report, query)
+    except _Unreadable:
+        return None
+
+
+class _Unreadable(Exception):
+    """ADBC cannot open the database (tables_from_sqlite_file)."""
+
+
+def _tables(
+    read: Reader, postgresql: bool, now: int, report: str | None, query: Query | None
+) -> Tables:
+    """The report tables read by ``read`` (see tables_from_database) from a PostgreSQL
+    database or a SQLite one (their SQL functions differ; PostgreSQL's clocks take their
+    tickets' fields on hashes of the ids, _hashes)."""
     if report is None:
-        ticket_names: tuple[str, ...] = tuple(TICKET_COLUMNS)
-        clock_names: tuple[str, ...] | None = tuple(CLOCK_COLUMNS)
-    else:
-        ticket_extra, clock_names = _NEEDS[report]
-        by = () if query is None else query.by
-        keys = {GROUP_KEYS[key] for key in by}
-        ticket_names = (
-            "ticket",
-            *ticket_extra,
-            *(column for column in _KEY_COLUMNS if column in keys),
-        )
-        if clock_names is not None and keys & set(_KEY_COLUMNS):
-            clock_names = ("ticket", *clock_names)
-        if clock_names is not None and "team" in keys:
-            clock_names = (*clock_names, "clock_team")
-        clock_where = _started(now, query if report in _CLOCK_PERIOD else None)
-        if report in _ONLY:
-            status = _JUDGE["status"].format(now=int(now))
-            clock_where += " AND " + _ONLY[report].format(now=int(now), status=status)
-    judged_at = None if report is None else now
-    statements = [_statement("tickets", ticket_names, TICKET_COLUMNS, "created_at IS NOT NULL")]
-    if clock_names is not None:
+        statements = [
+            _statement("tickets", tuple(TICKET_COLUMNS), "created_at IS NOT NULL"),
+            _statement("clocks", tuple(CLOCK_COLUMNS), None),
+        ]
+        tickets, clocks = read(statements)
+        return make_tables_from_frames(_booleans(tickets), clocks, now)
+    query = query or Query()
+    if report in _CLOCK_PERIOD:
+        return _clock_tables(read, now, report, query, postgresql, hashed=postgresql)
+    ticket_extra, clock_names = _NEEDS[report]
+    keys = {GROUP_KEYS[key] for key in query.by}
+    fields = tuple(column for column in _KEY_COLUMNS if column in keys)
+    statements = [
+        _statement("tickets", ("ticket", *ticket_extra, *fields), "created_at IS NOT NULL")
+    ]
+    if clock_names is not None:  # escalations: every clock, counted per ticket
+        where = f"{_started(now, None)} AND ({_STATUS_SQL.format(now=int(now))}) = 2"
         statements.append(
-            _statement("clocks", clock_names, CLOCK_COLUMNS, clock_where, judged_at=judged_at)
+            _statement("clocks", clock_names, where, judged_at=now, postgresql=postgresql)
         )
-    frames = read_frames(connection, statements)
+    frames = read(statements)
     tickets = _booleans(frames[0])
-    clocks = frames[1] if clock_names is not None else pl.DataFrame(schema=CLOCK_COLUMNS)
-    if judged_at is not None:
-        clocks = clocks.with_columns(
-            pl.col(name).replace_strict(
-                list(range(len(names))), list(names), default=None, return_dtype=pl.String
-            )
-            for name, names in _NAMES.items()
-            if name in clocks.columns
+    clocks = pl.DataFrame(schema=CLOCK_COLUMNS) if clock_names is None else _unpacked(frames[1])
+    return make_tables_from_frames(tickets, clocks, now, judged=clock_names is not None)
+
+
+def _clock_tables(
+    read: Reader, now: int, report: str, query: Query, postgresql: bool, *, hashed: bool
+) -> Tables:
+    """The tables of a report of clocks: its clocks, with the ticket fields it groups by."""
+    keys = {GROUP_KEYS[key] for key in query.by}
+    fields = tuple(column for column in _KEY_COLUMNS if column in keys)
+    names = _NEEDS[report][1] or ()
+    started = query.start is not None or query.end is not None or bool(keys & {"week", "month"})
+    if started or (report == "service-level" and query.calendar_time):
+        names = (*names, "started_at")
+    if "team" in keys:
+        names = (*names, "clock_team")
+    where = _started(now, query)
+    if report in _ONLY:
+        status = _STATUS_SQL.format(now=int(now))
+        where += " AND " + _ONLY[report].format(now=int(now), status=status)
+    key = "hashtextextended({0}, 0)" if hashed else "{0}"  # PostgreSQL: an integer
+    statements = [
+        _statement(
+            "clocks",
+            names,
+            where,
+            judged_at=now,
+            key=key if fields else None,
+            postgresql=postgresql,
         )
-    return make_tables_from_frames(tickets, clocks, now, judged=judged_at is not None)
+    ]
+    if fields:
+        statements.append(_statement("tickets", fields, "created_at IS NOT NULL", key=key))
+    frames = read(statements)
+    clocks = _unpacked(frames[0])
+    if fields:
+        tickets = frames[1]
+        if hashed and tickets.get_column(_KEY).n_unique() < tickets.height:
+            # Two ticket ids with one 64-bit hash (about one chance in 10^7 for a million
+            # tickets): join on the ids themselves.
+            return _clock_tables(read, now, report, query, postgresql, hashed=False)
+        clocks = clocks.join(tickets, on=_KEY, how="left").drop(_KEY)
+    return make_tables_from_frames(
+        pl.DataFrame(schema=TICKET_COLUMNS), clocks, now, judged=True, joined=True
+    )
+
+
+# _hashes: ticket ids are joined on as hashes computed by the database (PostgreSQL's
+# ``hashtextextended``): a driver reads an integer faster than a string, and Polars joins
+# on it faster. SQLite has no hash function: its ids are joined as they are.
+
+
+def _unpacked(clocks: pl.DataFrame) -> pl.DataFrame:
+    """The clocks with their metric, status and objective status named again (_PACKED)."""
+    if _PACKED not in clocks.columns:
+        return clocks
+    code = clocks.get_column(_PACKED)
+    if code.len() and not 0 <= (code.min() or 0) <= (code.max() or 0) < 26 * 16:
+        raise SlaError("a stored clock has an unknown metric: upgrade slakeeper")
+    unpacked = clocks.drop(_PACKED).with_columns(
+        metric=pl.Series(_BY_LETTER, dtype=pl.String).gather(code // 16),
+        status=pl.Series(_STATUSES).gather(code // 4 % 4),
+        objective_status=pl.Series(_OBJECTIVES, dtype=pl.String).gather(code % 4),
+    )
+    if unpacked.get_column("metric").null_count():  # not written by this version
+        raise SlaError("a stored clock has an unknown metric: upgrade slakeeper")
+    return unpacked
 
 
 def _started(now: int, query: Query | None) -> str:
@@ -398,20 +542,29 @@ def _started(now: int, query: Query | None) -> str:
 def _statement(
     table: str,
     names: tuple[str, ...],
-    schema: dict[str, Any],
     where: str | None,
     *,
     judged_at: int | None = None,
-) -> tuple[str, dict[str, Any]]:
+    key: str | None = None,
+    postgresql: bool = False,
+) -> Statement:
     """The SELECT of columns ``names`` (report table names) of a stored ``table``, and the
-    schema of its frame; with ``judged_at``, the clocks' statuses judged at that instant."""
+    schema of its frame; with ``judged_at``, the clock's metric and statuses judged at that
+    instant (_PACKED); with ``key``, the expression of the join key (_KEY) first. Clocks
+    are read in parts (store/frames.py)."""
+    schema = TICKET_COLUMNS if table == "tickets" else CLOCK_COLUMNS
     selected = []
-    read_schema = {}
+    read_schema: dict[str, Any] = {}
+    if key is not None:
+        selected.append(key.format(_STORED[table].get("ticket", "ticket")))
+        read_schema[_KEY] = pl.Int64 if key.startswith("hash") else pl.String
+    packed = judged_at is not None and table == "clocks"
     for name in dict.fromkeys(names):
         stored = _STORED[table].get(name, name)
-        if judged_at is not None and table == "clocks" and name in _JUDGE:
-            selected.append(f"{_JUDGE[name].format(now=int(judged_at))} AS {name}")
-            read_schema[name] = pl.Int64  # a code: _NAMES
+        if packed and name in _JUDGED:
+            if _PACKED not in read_schema:
+                selected.append(_packed_sql(int(judged_at or 0), postgresql))
+                read_schema[_PACKED] = pl.Int64
         elif name in _BOOLEANS:
             selected.append(f"CAST({stored} AS INTEGER)")
             read_schema[name] = pl.Int64
@@ -419,7 +572,10 @@ def _statement(
             selected.append(stored)
             read_schema[name] = schema[name]
     sql = f"SELECT {', '.join(selected)} FROM {table}"
-    return (f"{sql} WHERE {where}" if where else sql), read_schema
+    if table == "clocks":  # read in parts (store/frames.py)
+        condition = f"{where} AND {PART}" if where else PART
+        return Statement(f"{sql} WHERE {condition}", read_schema, "clocks")
+    return Statement(f"{sql} WHERE {where}" if where else sql, read_schema)
 
 
 def _booleans(frame: pl.DataFrame) -> pl.DataFrame:

@@ -6,12 +6,15 @@ the Python drivers costs a Python object per value (sqlite3) or per row (psycopg
 :func:`read_frames` reads through ADBC (Arrow Database Connectivity: the
 ``adbc-driver-sqlite`` and ``adbc-driver-postgresql`` wheels, C drivers that build Arrow
 columns, which Polars takes without a copy per value; PostgreSQL's is ``COPY`` in binary),
-on a connection of its own to the same database: the SQLite file of the SQLAlchemy
-connection, or the PostgreSQL server, user, database and options of its psycopg
-connection. Both statements run in one read transaction on that connection.
+on connections of its own to the same database, in parallel parts that all read one
+snapshot (store/adbc_reader.py): the PostgreSQL server, user, database and options of the
+psycopg connection, in this process; the SQLite file of the SQLAlchemy connection, in a
+child process (two copies of SQLite must not share a process: adbc_reader.py says why),
+which pays when the tables are large (from ``CHILD_ROWS`` rows up; the child starts in
+about 0.2 s).
 
-Where ADBC cannot reach the same database (an in-memory SQLite database, a connection it
-refuses), the rows come through the SQLAlchemy connection's own driver instead
+Below that, or where ADBC cannot reach the same database (an in-memory SQLite database, a
+connection it refuses), the rows come through the SQLAlchemy connection's own driver
 (:func:`read_frames_by_driver`): SQLite's cursor in batches of rows turned into frames by
 Polars, PostgreSQL's ``COPY (…) TO STDOUT (FORMAT csv)`` read by Polars' CSV reader (CSV
 keeps null, an unquoted empty field, apart from the empty string ``""``).
@@ -22,28 +25,45 @@ integers (0/1) by the caller and cast afterwards (SQLite has no boolean type).
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection
 
+from slakeeper.store import adbc_reader
+from slakeeper.store.adbc_reader import PART, Statement
 from slakeeper.store.queries import _wrapped
 
-__all__ = ["read_frames", "read_frames_by_driver"]
+__all__ = ["PART", "Statement", "read_frames", "read_frames_by_driver"]
 
 _BATCH = 200_000  # SQLite rows per frame on the driver path
-Statement = tuple[str, dict[str, Any]]  # (SQL without parameters, the frame's schema)
+CHILD_ROWS = 100_000  # SQLite: rows of a split table from which the child process reads
+_MAX_PARTS = 4
+AFTER_SNAPSHOT: str | None = None  # tests: SQL the reader runs once its snapshot is taken
 
 
-def read_frames(connection: Connection, statements: Sequence[Statement]) -> list[pl.DataFrame]:
+def read_frames(
+    connection: Connection, statements: Sequence[Statement | tuple[Any, ...]]
+) -> list[pl.DataFrame]:
     """One frame per statement: through ADBC when it reaches the same database."""
+    given = [Statement(*statement) for statement in statements]
     source = _adbc_source(connection)
-    if source is not None:
-        frames = _adbc_frames(*source, statements)
+    if source is not None and source[0] == "postgresql":
+        frames = adbc_reader.adbc_frames(*source, given, parts(), AFTER_SNAPSHOT)
         if frames is not None:
             return frames
-    return read_frames_by_driver(connection, statements)
+    elif source is not None and _largest(connection, given) >= CHILD_ROWS:
+        frames = _read_in_child(source[1], given)
+        if frames is not None:
+            return frames
+    return read_frames_by_driver(connection, given)
 
 
 def _adbc_source(connection: Connection) -> tuple[str, str] | None:
@@ -64,74 +84,62 @@ def _adbc_source(connection: Connection) -> tuple[str, str] | None:
     return None
 
 
-def _adbc_frames(
-    driver: str, target: str, statements: Sequence[Statement]
-) -> list[pl.DataFrame] | None:
-    """The frames read over ADBC, or None when it cannot connect."""
-    try:
-        import adbc_driver_manager as manager
-
-        if driver == "sqlite":
-            import adbc_driver_sqlite as module
-        else:
-            import adbc_driver_postgresql as module  # type: ignore[no-redef,import-untyped]
-    except ImportError:
-        return None
-    try:
-        database = module.connect(target)
-        link = manager.AdbcConnection(database)
-    except manager.Error:
-        return None
-    try:
-        link.set_autocommit(False)  # both statements in one read transaction
-        frames = []
-        for sql, schema in statements:
-            statement = manager.AdbcStatement(link)
-            try:
-                statement.set_sql_query(_probed(sql, schema) if driver == "sqlite" else sql)
-                stream, _ = statement.execute_query()
-                frame = pl.DataFrame(stream)
-                if driver == "sqlite":
-                    frame = frame.filter(pl.col(_PROBE) == 1).drop(_PROBE)
-                frames.append(_typed(frame, schema))
-            finally:
-                statement.close()
-        link.rollback()
-        return frames
-    finally:
-        link.close()
-        database.close()
+def parts() -> int:
+    """How many parts a large table is read in: one per core, up to four."""
+    return max(1, min(_MAX_PARTS, os.cpu_count() or 1))
 
 
-def _probed(sql: str, schema: dict[str, Any]) -> str:
-    """``sql`` after a first row holding a value of every column's type, marked 0 in a last
-    column (the real rows 1). SQLite's ADBC driver takes each column's type from the values
-    of its first batch of rows; a column null throughout that batch would be taken as
-    integers, and a text or real value later refused ("Type mismatch")."""
-    values = ", ".join(
-        f"{_PROBE_VALUES.get(kind, repr(''))} AS c{n}" for n, kind in enumerate(schema.values())
-    )
-    return f"SELECT {values}, 0 AS {_PROBE} UNION ALL SELECT *, 1 FROM ({sql})"
+def _largest(connection: Connection, statements: Sequence[Statement]) -> int:
+    """The rowid span of the largest table a statement splits (SQLite: both ends of the
+    rowid b-tree, two lookups)."""
+    spans = [0]
+    for table in {statement.split for statement in statements if statement.split}:
+        # Each end apart: SQLite reads one end of the b-tree only for a lone min() or max().
+        sql = f"SELECT (SELECT max(rowid) FROM {table}) - (SELECT min(rowid) FROM {table}) + 1"
+        spans.append(connection.exec_driver_sql(sql).scalar() or 0)
+    return max(spans)
 
 
-_PROBE = "probe_"
-_PROBE_VALUES = {pl.Int64: "0", pl.Float64: "0.0", pl.String: "''"}
-
-
-def _typed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
-    """``frame``'s columns, in order, named and typed as ``schema`` says."""
-    return frame.select(
-        pl.col(column).cast(kind).alias(name)
-        for column, (name, kind) in zip(frame.columns, schema.items(), strict=True)
-    )
+def _read_in_child(target: str, statements: Sequence[Statement]) -> list[pl.DataFrame] | None:
+    """The frames read over ADBC by a child process (the module docstring), or None when
+    ADBC cannot open the database there."""
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as folder:
+        job = {
+            "target": target,
+            "folder": folder,
+            "parts": parts(),
+            "split_rows": adbc_reader.SPLIT_ROWS,
+            "after": AFTER_SNAPSHOT,
+            "statements": [
+                [sql, {name: str(kind) for name, kind in schema.items()}, split]
+                for sql, schema, split in statements
+            ],
+        }
+        # The child imports slakeeper from where this process did.
+        path = os.pathsep.join(entry for entry in sys.path if entry)
+        done = subprocess.run(
+            [sys.executable, "-m", "slakeeper.store.adbc_reader"],
+            input=json.dumps(job).encode(),
+            capture_output=True,
+            env=os.environ | {"PYTHONPATH": path},
+            check=False,
+        )
+        if done.returncode == 3:
+            return None
+        if done.returncode:
+            lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+            raise RuntimeError(f"reading {target} failed: {lines[-1]}")
+        return [pl.read_ipc(Path(folder) / f"{index}.arrow") for index in range(len(statements))]
 
 
 def read_frames_by_driver(
-    connection: Connection, statements: Sequence[Statement]
+    connection: Connection, statements: Sequence[Statement | tuple[Any, ...]]
 ) -> list[pl.DataFrame]:
     """One frame per statement, through the SQLAlchemy connection's own driver."""
     frames = []
-    for sql, schema in statements:
+    for sql, schema, _ in (Statement(*statement) for statement in statements):
+        sql = sql.replace(PART, "(1 = 1)")
         cursor = connection.connection.cursor()
         try:
             if connection.dialect.name == "postgresql":
