@@ -5,6 +5,10 @@ For each database given (``--sqlite FILE``, ``--postgresql URL``) and each repor
 1. ours in-process: from opening the database to the report's rows (store/frames.py
    reads the columns the report needs, analytics/figures.py computes it), best of
    ``--repeat``, split into loading (database → report tables) and figures;
+   The in-process figure reads as ``slakeeper report`` does (SQLite over ADBC in this
+   process: nothing else in it holds the file); the *service path* column reads as
+   ``GET /api/v1/reports`` does, beside the service's own connections (SQLite in a child
+   process, store/frames.py), best of ``--repeat`` too;
 2. ours as a whole process: ``slakeeper report NAME --by … --now … --format json`` run
    by the shell, wall time (start-up, imports, loading, figures, JSON on stdout);
 3. a plain pandas pipeline (bench/reports_pandas.py): ``pandas.read_sql_query`` of the
@@ -42,6 +46,7 @@ from slakeeper.services.reports import (
     parse_query,
     report_tables,
     run_report,
+    tables_from_database,
     tables_from_database_by_rows,
 )
 from slakeeper.store.session import create_database
@@ -75,14 +80,23 @@ def best(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return min(times), result
 
 
-def ours(url: str, name: str, by: str, now: int) -> tuple[float, float, float, list[Any]]:
+def ours(
+    url: str, name: str, by: str, now: int, alone: bool = True
+) -> tuple[float, float, float, list[Any]]:
     """(load seconds, total seconds, CPU seconds, rows): open the database, read, compute.
 
-    CPU: this process's, every thread (Polars' and the ADBC drivers'), not the server's."""
+    ``alone``: as ``slakeeper report`` reads (SQLite over ADBC in this process); else as
+    the service does (GET /api/v1/reports: SQLite's child process, store/frames.py).
+    CPU: this process's, every thread (Polars' and the ADBC drivers'), not the server's
+    nor a child process's."""
     start, cpu = time.perf_counter(), time.process_time()
     database = create_database(url)
     query = parse_query(name, by=by)
-    tables = report_tables(database, now, name, query, alone=True)  # as `slakeeper report`
+    if alone:
+        tables = report_tables(database, now, name, query, alone=True)
+    else:
+        with database.read() as connection:
+            tables = tables_from_database(connection, now, name, query)
     loaded = time.perf_counter()
     rows = run_report(name, tables, query)[1]
     database.dispose()
@@ -141,15 +155,16 @@ def measure(label: str, url: str, args: argparse.Namespace) -> bool:
         database.dispose()
         print(f"before: every column row by row (tables_from_database_by_rows): {seconds:.2f} s")
     print(
-        "| report (`--by`) | load | figures | ours in-process (CPU) | ours, whole process "
-        "| pandas | ratio | < 2 s (in-process / process) | rows |"
+        "| report (`--by`) | load | figures | ours in-process (CPU) | service path "
+        "| ours, whole process | pandas | ratio | < 2 s (in-process / service / process) | rows |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     agree = True
     for name in args.only or BY:
         by = BY[name]
         runs = [ours(url, name, by, now) for _ in range(args.repeat)]
         load, total, cpu, rows = min(runs, key=lambda run: run[1])
+        service = min(ours(url, name, by, now, alone=False)[1] for _ in range(args.repeat))
         process = min(whole_process(url, name, by) for _ in range(args.repeat))
         if args.no_pandas:
             theirs_text, ratio, check = "-", "", ""
@@ -159,10 +174,10 @@ def measure(label: str, url: str, args: argparse.Namespace) -> bool:
             agree = agree and not difference
             theirs_text, ratio = f"{theirs:.2f} s", f"{theirs / total:.1f}x"
             check = "" if not difference else f" **pandas differs: {difference}**"
-        verdict = " / ".join("PASS" if t < TARGET else "FAIL" for t in (total, process))
+        verdict = " / ".join("PASS" if t < TARGET else "FAIL" for t in (total, service, process))
         print(
             f"| {name} ({by or 'none'}) | {load:.2f} s | {total - load:.2f} s "
-            f"| {total:.2f} s ({cpu:.2f}) "
+            f"| {total:.2f} s ({cpu:.2f}) | {service:.2f} s "
             f"| {process:.2f} s | {theirs_text} | {ratio} | {verdict} | {len(rows)}{check} |",
             flush=True,
         )

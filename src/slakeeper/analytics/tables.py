@@ -130,8 +130,16 @@ def make_tables_from_frames(
 
 
 def _completed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    """``frame`` with every column of ``schema``, of its type; a string column given as an
+    enum stays one (the database path's statuses: compared to names like strings, and
+    not built one string per row)."""
+    kept = {name for name, kind in frame.schema.items() if isinstance(kind, pl.Enum)}
     return frame.select(
-        pl.col(name).cast(kind) if name in frame.columns else pl.lit(None, kind).alias(name)
+        pl.col(name)
+        if name in kept and schema[name] == pl.String
+        else pl.col(name).cast(kind)
+        if name in frame.columns
+        else pl.lit(None, kind).alias(name)
         for name, kind in schema.items()
     )
 

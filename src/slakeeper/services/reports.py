@@ -299,6 +299,8 @@ _JUDGED = ("metric", "status", "objective_status")
 _STATUSES = ("running", "met", "breached", "cancelled")
 _OBJECTIVES = ("running", "met", "missed", None)  # 3: no objective
 _METRICS = tuple(metric.value for metric in METRICS)
+_STATUS_ENUM = pl.Enum(_STATUSES)
+_OBJECTIVE_ENUM = pl.Enum([name for name in _OBJECTIVES if name is not None])
 _PACKED = "judged_"
 _STATUS_SQL = (
     "CASE WHEN cancelled_at <= {now} THEN 3 WHEN breached_at <= {now} "
@@ -498,7 +500,7 @@ def _clock_tables(
         if hashed and tickets.get_column(_KEY).n_unique() < tickets.height:
             # Two ticket ids with one 64-bit hash (about one chance in 10^7 for a million
             # tickets): join on the ids themselves.
-            return _clock_tables(read, now, report, query, postgresql, hashed=False)
+            return _clock_tables(read, now, report, query, postgresql, hashed=postgresql)
         clocks = clocks.join(tickets, on=_KEY, how="left").drop(_KEY)
     return make_tables_from_frames(
         pl.DataFrame(schema=TICKET_COLUMNS), clocks, now, judged=True, joined=True
@@ -519,8 +521,10 @@ def _unpacked(clocks: pl.DataFrame) -> pl.DataFrame:
         raise SlaError("a stored clock has an unknown metric: upgrade slakeeper")
     unpacked = clocks.drop(_PACKED).with_columns(
         metric=pl.Series(_BY_LETTER, dtype=pl.String).gather(code // 16),
-        status=pl.Series(_STATUSES).gather(code // 4 % 4),
-        objective_status=pl.Series(_OBJECTIVES, dtype=pl.String).gather(code % 4),
+        # Enums (analytics/tables.py keeps them): a gather of small integers, where
+        # strings would be built per row. Neither is a --by key.
+        status=pl.Series(_STATUSES, dtype=_STATUS_ENUM).gather(code // 4 % 4),
+        objective_status=pl.Series(_OBJECTIVES, dtype=_OBJECTIVE_ENUM).gather(code % 4),
     )
     if unpacked.get_column("metric").null_count():  # not written by this version
         raise SlaError("a stored clock has an unknown metric: upgrade slakeeper")
@@ -550,8 +554,8 @@ def _statement(
 ) -> Statement:
     """The SELECT of columns ``names`` (report table names) of a stored ``table``, and the
     schema of its frame; with ``judged_at``, the clock's metric and statuses judged at that
-    instant (_PACKED); with ``key``, the expression of the join key (_KEY) first. Clocks
-    are read in parts (store/frames.py)."""
+    instant (_PACKED); with ``key``, the expression of the join key (_KEY) first. A large
+    table is read in parts (store/frames.py)."""
     schema = TICKET_COLUMNS if table == "tickets" else CLOCK_COLUMNS
     selected = []
     read_schema: dict[str, Any] = {}
@@ -572,10 +576,8 @@ def _statement(
             selected.append(stored)
             read_schema[name] = schema[name]
     sql = f"SELECT {', '.join(selected)} FROM {table}"
-    if table == "clocks":  # read in parts (store/frames.py)
-        condition = f"{where} AND {PART}" if where else PART
-        return Statement(f"{sql} WHERE {condition}", read_schema, "clocks")
-    return Statement(f"{sql} WHERE {where}" if where else sql, read_schema)
+    condition = f"{where} AND {PART}" if where else PART  # read in parts (store/frames.py)
+    return Statement(f"{sql} WHERE {condition}", read_schema, table)
 
 
 def _booleans(frame: pl.DataFrame) -> pl.DataFrame:
