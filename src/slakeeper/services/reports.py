@@ -285,16 +285,17 @@ _CLOCKS_SQL = (
 _STORED = {"tickets": {"ticket": "id"}, "clocks": {"clock_team": "team"}}
 _BOOLEANS = ("escalated", "first_day")  # read as 0/1 (SQLite has no booleans), then cast
 # The clock columns every report of clocks reads: the clock's metric, status and objective
-# status, judged at ``now`` in SQL (as analytics/tables.py judges them) and packed into one
-# small integer (_PACKED: metric * 16 + status * 4 + objective status; each is the index of
-# its name in _METRICS, _STATUSES, _OBJECTIVES), which reads far less than the five
-# instants and two strings they derive from: a driver's cost is mostly per row and per
-# column, and a string costs it more than an integer (SQLite's read of a million tickets'
-# clocks took 2.9 s with the statuses as strings, 1.5 s as codes). The clock's start is
-# read when the report needs it: a period (its clocks were chosen in SQL, and the figures
-# choose them again), weeks or months, calendar time. Its ticket is read when the clocks
-# take their ticket's fields (a ticket field among the --by keys) or are counted per
-# ticket (escalations), its own team when grouped by team.
+# status, judged at ``now`` in SQL (as analytics/tables.py judges them), and whether it
+# was fulfilled by then, packed into one small integer (_PACKED: metric * 32 + fulfilled
+# * 16 + status * 4 + objective status; a metric is its first letter, a status the index
+# of its name in _STATUSES, _OBJECTIVES). That reads far less than the five instants and
+# two strings they derive from: a driver's cost is mostly per row and per column, and a
+# string costs it more than an integer (SQLite's read of a million tickets' clocks took
+# 2.9 s with the statuses as strings, 1.5 s as codes). The clock's start is read when the
+# report needs it: a period (its clocks were chosen in SQL, and the figures choose them
+# again), weeks or months, calendar time. Its ticket is read when the clocks take their
+# ticket's fields (a ticket field among the --by keys) or are counted per ticket
+# (escalations), its own team when grouped by team.
 _JUDGED = ("metric", "status", "objective_status")
 _STATUSES = ("running", "met", "breached", "cancelled")
 _OBJECTIVES = ("running", "met", "missed", None)  # 3: no objective
@@ -327,7 +328,8 @@ def _packed_sql(now: int, postgresql: bool) -> str:
         f"WHEN {_LENGTH['met']} THEN 1 WHEN {_LENGTH['missed']} THEN 2 ELSE 3 END"
     )
     status = _STATUS_SQL.format(now=now)
-    return f"({letter}(metric) - 97) * 16 + ({status}) * 4 + ({objective})"
+    fulfilled = f"CASE WHEN fulfilled_at <= {now} THEN 16 ELSE 0 END"
+    return f"({letter}(metric) - 97) * 32 + ({fulfilled}) + ({status}) * 4 + ({objective})"
 
 
 # Reports of clocks by the period of their start: only those clocks are read (escalations
@@ -476,6 +478,11 @@ def _clock_tables(
         names = (*names, "started_at")
     if "team" in keys:
         names = (*names, "clock_team")
+    # Whether a clock was fulfilled by now is in _PACKED: its instant is read only for
+    # calendar time (fulfilment minus start); else the figures compare it to now alone.
+    instant = report == "service-level" and query.calendar_time
+    if not instant:
+        names = tuple(name for name in names if name != "fulfilled_at")
     where = _started(now, query)
     if report in _ONLY:
         status = _STATUS_SQL.format(now=int(now))
@@ -494,7 +501,7 @@ def _clock_tables(
     if fields:
         statements.append(_statement("tickets", fields, "created_at IS NOT NULL", key=key))
     frames = read(statements)
-    clocks = _unpacked(frames[0])
+    clocks = _unpacked(frames[0], None if instant else now)
     if fields:
         tickets = frames[1]
         if hashed and tickets.get_column(_KEY).n_unique() < tickets.height:
@@ -512,15 +519,19 @@ def _clock_tables(
 # on it faster. SQLite has no hash function: its ids are joined as they are.
 
 
-def _unpacked(clocks: pl.DataFrame) -> pl.DataFrame:
-    """The clocks with their metric, status and objective status named again (_PACKED)."""
+def _unpacked(clocks: pl.DataFrame, now: int | None = None) -> pl.DataFrame:
+    """The clocks with their metric, status and objective status named again (_PACKED);
+    with ``now``, the fulfilment instant (not read) as ``now`` when fulfilled by then."""
     if _PACKED not in clocks.columns:
         return clocks
     code = clocks.get_column(_PACKED)
-    if code.len() and not 0 <= (code.min() or 0) <= (code.max() or 0) < 26 * 16:
+    if code.len() and not 0 <= (code.min() or 0) <= (code.max() or 0) < 26 * 32:
         raise SlaError("a stored clock has an unknown metric: upgrade slakeeper")
+    if now is not None:
+        fulfilled = pl.when(code // 16 % 2 == 1).then(pl.lit(now)).otherwise(None)
+        clocks = clocks.with_columns(fulfilled_at=fulfilled)
     unpacked = clocks.drop(_PACKED).with_columns(
-        metric=pl.Series(_BY_LETTER, dtype=pl.String).gather(code // 16),
+        metric=pl.Series(_BY_LETTER, dtype=pl.String).gather(code // 32),
         # Enums (analytics/tables.py keeps them): a gather of small integers, where
         # strings would be built per row. Neither is a --by key.
         status=pl.Series(_STATUSES, dtype=_STATUS_ENUM).gather(code // 4 % 4),
