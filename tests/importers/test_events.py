@@ -143,6 +143,39 @@ def test_workers_reading_the_file_store_what_one_process_stores(
         assert table_rows(database, sql) == table_rows(second_database, sql), sql
 
 
+def test_workers_start_at_the_first_new_event_and_not_for_a_file_already_stored(
+    database: Database,
+    second_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A re-import forks no worker; a file whose first chunks are all stored forks them
+    once a chunk has a new event, and stores what one process stores."""
+    from slakeeper.services.import_workers import Workers
+
+    forks: list[int] = []
+    start = Workers.start
+    monkeypatch.setattr(Workers, "start", lambda self, *a: (forks.append(1), start(self, *a)))
+    events = _simulated(tmp_path)
+    lines = events.read_bytes().splitlines()
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(b"\n".join(lines[: len(lines) // 2]) + b"\n")
+    summaries = []
+    for db, processes in ((database, 0), (second_database, 2)):
+        _import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
+        forks.clear()
+        again = _import_with_workers(db, first, processes, chunk_events=40)
+        assert again.committed and again.stored == 0 and again.duplicates == len(lines) // 2
+        assert forks == []  # nothing new: nothing to evaluate
+        summary = _import_with_workers(db, events, processes, chunk_events=40)
+        assert forks == ([1] if processes else [])
+        summaries.append(_summary_figures(summary))
+    assert summaries[0] == summaries[1]
+    assert summaries[0][2] == len(lines) - len(lines) // 2
+    for sql in (TICKET_SQL, CLOCK_SQL, EVENT_SQL):
+        assert table_rows(database, sql) == table_rows(second_database, sql), sql
+
+
 def test_a_second_import_of_the_same_file_stores_nothing(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:

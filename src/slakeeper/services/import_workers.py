@@ -1,9 +1,11 @@
 """Bulk import of a JSONL file on several cores: workers evaluate while the importer stores.
 
-1. Before anything is stored, the importer forks ``count`` workers. Worker ``i`` owns the
-   tickets whose id hashes to ``i`` (replay's partition:
-   :func:`~slakeeper.services.replay.owner`). A first, cheap pass over the file finds each
-   owned ticket's last line (no line is parsed beyond its ``"ticket"`` key).
+1. Before the first new event is stored, the importer forks ``count`` workers (a file
+   whose events are all stored already forks none: the importer reads it alone, as
+   without workers). Worker ``i`` owns the tickets whose id hashes to ``i`` (replay's
+   partition: :func:`~slakeeper.services.replay.owner`). A first, cheap pass over the
+   file finds each owned ticket's last line (no line is parsed beyond its ``"ticket"``
+   key).
 2. The second pass reads the owned lines exactly as the importer does (the same reader,
    the same validation) and, once a ticket's last line is read, evaluates its log with
    refresh's code as the importer would for a new ticket (every event new, received
@@ -299,8 +301,10 @@ class PipelinedWriter(Writer):
         self.writes = ThreadPoolExecutor(1, thread_name_prefix="import-writes")
         workers.closing.append(lambda: self.writes.shutdown(wait=True, cancel_futures=True))
         self.written: list[tuple[Future[set[str]], list[tuple[Any, ...]]]] = []
-        configs = configurations_of(self.connection, {self.newest})
-        workers.start(configs, self.newest, self.now)
+        # The workers are forked at the first new event (see _append): a file already
+        # stored is then read once, here, and nothing is evaluated for nothing.
+        self.configs = configurations_of(self.connection, {self.newest})
+        self.started = False
 
     def classify(self, chunk: list[SourceItem]) -> list[Any]:
         """As :class:`Writer` does, reading the database once the writes before are done."""
@@ -326,6 +330,11 @@ class PipelinedWriter(Writer):
         self._take(self.workers.ready(upto, block=False))
 
     def _append(self, fresh: list[Any]) -> None:
+        if not self.started:
+            # Before the first write is handed to the writes' thread (it starts with
+            # it): the fork copies a process of one thread.
+            self.started = True
+            self.workers.start(self.configs, self.newest, self.now)
         connection = self.connection
         counts, dirty = self.counts, self.dirty
         touched = sorted({item.event.ticket for item in fresh})
