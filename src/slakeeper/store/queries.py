@@ -139,7 +139,7 @@ def keyed(
         f"SELECT found.* FROM unnest(%s::text[]) AS keys(key) CROSS JOIN LATERAL "
         f"(SELECT {columns} FROM {table} WHERE {key} = keys.key OFFSET 0) AS found"
     )
-    return sql, (list(values),)
+    return sql, (list(dict.fromkeys(values)),)  # a repeated key: its rows once, as IN
 
 
 def parts(connection: Connection, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
