@@ -30,6 +30,7 @@ __all__ = [
     "events_after",
     "insert_events",
     "insert_tickets",
+    "keyed",
     "live_token_roles",
     "member_of",
     "newest_config",
@@ -117,6 +118,30 @@ def member_of(
     return f"{column} IN ({placeholders(connection, len(values))})", values
 
 
+def keyed(
+    connection: Connection, table: str, key: str, columns: str, values: Sequence[Any]
+) -> tuple[str, Sequence[Any]]:
+    """``SELECT columns FROM table WHERE key`` is one of ``values`` (an indexed column), and
+    its parameters; the caller may append an ORDER BY of those columns.
+
+    On PostgreSQL one index lookup per value, whatever the table's statistics say: the
+    ingest path's ``key = ANY(…)`` lookups were planned as scans of the whole table while
+    it had no statistics (a table that grew from empty before autovacuum analysed it, or
+    with autovacuum off: every lookup of an ingest scanned every event, ticket or clock;
+    bench/README.md, Service). A lateral subquery fenced with ``OFFSET 0`` cannot be
+    flattened into a hash join, so it runs once per value as an equality lookup. Only for
+    reads: a row lock or a DELETE keeps its plain statement.
+    """
+    if connection.dialect.name != "postgresql":
+        where, parameters = member_of(connection, key, values)
+        return f"SELECT {columns} FROM {table} WHERE {where}", parameters
+    sql = (
+        f"SELECT found.* FROM unnest(%s::text[]) AS keys(key) CROSS JOIN LATERAL "
+        f"(SELECT {columns} FROM {table} WHERE {key} = keys.key OFFSET 0) AS found"
+    )
+    return sql, (list(dict.fromkeys(values)),)  # a repeated key: its rows once, as IN
+
+
 def parts(connection: Connection, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """``values`` in slices for :func:`member_of` (SQLite limits a statement's variables)."""
     return chunks(values, CHUNK if connection.dialect.name == "sqlite" else 20 * CHUNK)
@@ -151,8 +176,9 @@ def ticket_states(
     ticket row."""
     found: dict[str, tuple[int | None, str, int | None]] = {}
     for part in parts(connection, tickets):
-        where, parameters = member_of(connection, "id", part)
-        sql = f"SELECT id, config_version, alerted, next_action_at FROM tickets WHERE {where}"
+        sql, parameters = keyed(
+            connection, "tickets", "id", "id, config_version, alerted, next_action_at", part
+        )
         found.update((row[0], (row[1], row[2], row[3])) for row in run(connection, sql, parameters))
     return found
 
@@ -161,17 +187,18 @@ def event_bodies(connection: Connection, tickets: Sequence[str]) -> Iterator[tup
     """(ticket, body, received_at) of every event of ``tickets``, each log in arrival order."""
     for part in parts(connection, tickets):
         # ix_events_ticket_seq serves both the filter and the order.
-        where, parameters = member_of(connection, "ticket", part)
-        sql = f"SELECT ticket, body, received_at FROM events WHERE {where} ORDER BY ticket, seq"
-        yield from run(connection, sql, parameters)
+        sql, parameters = keyed(
+            connection, "events", "ticket", "ticket, body, received_at, seq", part
+        )
+        yield from (row[:3] for row in run(connection, sql + " ORDER BY ticket, seq", parameters))
 
 
 def stored_bodies(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The stored body of each of ``ids`` that is stored (uq_events_id)."""
     found: dict[str, str] = {}
     for part in parts(connection, ids):
-        where, parameters = member_of(connection, "id", part)
-        found.update(run(connection, f"SELECT id, body FROM events WHERE {where}", parameters))
+        sql, parameters = keyed(connection, "events", "id", "id, body", part)
+        found.update(run(connection, sql, parameters))
     return found
 
 
