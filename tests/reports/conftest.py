@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -22,6 +24,14 @@ def write_history(folder: Path, events: list[dict[str, object]] = EVENTS) -> tup
     log = folder / "events.jsonl"
     log.write_bytes(b"\n".join(orjson.dumps(event) for event in events) + b"\n")
     return config, log
+
+
+def simulated_days(folder: Path, seed: int) -> Path:
+    """Two simulated days of the default scenario (``seed``), as an events file."""
+    out = folder / "events.jsonl"
+    command = [sys.executable, "-m", "slakeeper.cli", "simulate", "--days", "2", "--seed"]
+    subprocess.run([*command, str(seed), "--out", str(out), "--no-attainment"], check=True)
+    return out
 
 
 @pytest.fixture

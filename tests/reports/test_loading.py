@@ -30,6 +30,7 @@ from slakeeper.services.reports import (
 )
 from slakeeper.store import adbc_reader, frames
 from slakeeper.store.session import Database
+from tests.reports.conftest import simulated_days
 from tests.reports.history import CONFIG, EVENTS, NOW
 from tests.reports.test_sources import GROUPINGS, ingested
 from tests.service.conftest import SIM_CONFIG
@@ -110,10 +111,7 @@ def test_an_empty_database_loads_empty_tables(database: Database) -> None:
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two simulated days of the default scenario, as an events file."""
-    out = tmp_path_factory.mktemp("sim") / "events.jsonl"
-    command = [sys.executable, "-m", "slakeeper.cli", "simulate", "--days", "2", "--seed", "7"]
-    subprocess.run([*command, "--out", str(out), "--no-attainment"], check=True)
-    return out
+    return simulated_days(tmp_path_factory.mktemp("sim"), seed=7)
 
 
 def test_simulated_history_loads_the_same(database: Database, simulated: Path) -> None:
@@ -143,7 +141,7 @@ def test_a_column_null_throughout_the_first_rows_is_read(tmp_path: Path) -> None
     schema = {"a": pl.String, "b": pl.Float64, "c": pl.Int64, "d": pl.String}
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as connection, pytest.MonkeyPatch.context() as patch:
-        statements = [("SELECT a, b, c, d FROM t", schema)]
+        statements = [frames.Statement("SELECT a, b, c, d FROM t", schema)]
         patch.setattr(frames, "read_frames_by_driver", _no_driver_path)
         patch.setattr(frames, "CHILD_ROWS", 0)
         read = frames.read_frames(connection, statements)[0]

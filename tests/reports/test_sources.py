@@ -6,8 +6,6 @@ groupings, gives the same rows. Runs on SQLite and, when configured, PostgreSQL.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -27,6 +25,7 @@ from slakeeper.services.reports import (
     tables_from_file,
 )
 from slakeeper.store.session import Database
+from tests.reports.conftest import simulated_days
 from tests.reports.history import CONFIG, EVENTS, NOW
 from tests.service.conftest import SIM_CONFIG
 
@@ -74,10 +73,7 @@ def test_every_report_is_the_same_offline_and_from_the_database(
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two simulated days of the default scenario, as an events file."""
-    out = tmp_path_factory.mktemp("sim") / "events.jsonl"
-    command = [sys.executable, "-m", "slakeeper.cli", "simulate", "--days", "2", "--seed", "5"]
-    subprocess.run([*command, "--out", str(out), "--no-attainment"], check=True)
-    return out
+    return simulated_days(tmp_path_factory.mktemp("sim"), seed=5)
 
 
 def test_simulated_history_reports_equal_offline_and_from_the_database(

@@ -36,7 +36,7 @@ from slakeeper.core.instants import parse_instant_us
 from slakeeper.core.policies import METRICS
 from slakeeper.core.zones import load_zone, local_to_utc_us
 from slakeeper.store import queries
-from slakeeper.store.frames import PART, Statement, read_frames
+from slakeeper.store.frames import PART, Statement, read_frames, read_sqlite_alone
 
 if TYPE_CHECKING:  # the offline path's modules are imported when it runs (start-up time)
     from slakeeper.core.clocks import Cycle
@@ -414,11 +414,9 @@ def tables_from_sqlite_file(
     no other connection to that database open in this process, nor opens one meanwhile
     (``slakeeper report``: two copies of SQLite must not share a process,
     store/adbc_reader.py). None when ADBC cannot open it."""
-    from slakeeper.store.adbc_reader import adbc_frames
-    from slakeeper.store.frames import parts
 
     def read(statements: list[Statement]) -> list[pl.DataFrame]:
-        frames = adbc_frames("sqlite", path, statements, parts())
+        frames = read_sqlite_alone(path, statements)
         if frames is None:
             raise _Unreadable
         return frames

@@ -41,7 +41,7 @@ from slakeeper.store import adbc_reader
 from slakeeper.store.adbc_reader import PART, Statement
 from slakeeper.store.queries import _wrapped
 
-__all__ = ["PART", "Statement", "read_frames", "read_frames_by_driver"]
+__all__ = ["PART", "Statement", "read_frames", "read_frames_by_driver", "read_sqlite_alone"]
 
 _BATCH = 200_000  # SQLite rows per frame on the driver path
 CHILD_ROWS = 100_000  # SQLite: rows of a split table from which the child process reads
@@ -49,11 +49,9 @@ _MAX_PARTS = 4
 AFTER_SNAPSHOT: str | None = None  # tests: SQL the reader runs once its snapshot is taken
 
 
-def read_frames(
-    connection: Connection, statements: Sequence[Statement | tuple[Any, ...]]
-) -> list[pl.DataFrame]:
+def read_frames(connection: Connection, statements: Sequence[Statement]) -> list[pl.DataFrame]:
     """One frame per statement: through ADBC when it reaches the same database."""
-    given = [Statement(*statement) for statement in statements]
+    given = list(statements)
     source = _adbc_source(connection)
     if source is not None and source[0] == "postgresql":
         frames = adbc_reader.adbc_frames(*source, given, parts(), AFTER_SNAPSHOT)
@@ -64,6 +62,14 @@ def read_frames(
         if frames is not None:
             return frames
     return read_frames_by_driver(connection, given)
+
+
+def read_sqlite_alone(path: str, statements: Sequence[Statement]) -> list[pl.DataFrame] | None:
+    """The frames of the SQLite database at ``path``, read over ADBC in this process, or
+    None when ADBC cannot open it. Only for a caller with no other connection to that
+    database open in this process, nor opening one meanwhile (adbc_reader.py: two copies
+    of SQLite must not share a process)."""
+    return adbc_reader.adbc_frames("sqlite", path, statements, parts(), AFTER_SNAPSHOT)
 
 
 def _adbc_source(connection: Connection) -> tuple[str, str] | None:
@@ -134,11 +140,11 @@ def _read_in_child(target: str, statements: Sequence[Statement]) -> list[pl.Data
 
 
 def read_frames_by_driver(
-    connection: Connection, statements: Sequence[Statement | tuple[Any, ...]]
+    connection: Connection, statements: Sequence[Statement]
 ) -> list[pl.DataFrame]:
     """One frame per statement, through the SQLAlchemy connection's own driver."""
     frames = []
-    for sql, schema, _ in (Statement(*statement) for statement in statements):
+    for sql, schema, _ in statements:
         sql = sql.replace(PART, "(1 = 1)")
         cursor = connection.connection.cursor()
         try:
