@@ -22,6 +22,7 @@ from polars.testing import assert_frame_equal
 
 from slakeeper.analytics.tables import Tables
 from slakeeper.core.instants import parse_instant_us
+from slakeeper.services import reports
 from slakeeper.services.reports import (
     parse_query,
     run_report,
@@ -187,6 +188,89 @@ def test_reports_read_in_parallel_parts_are_the_same(
         assert splits and all(count == 3 for count in splits)
 
 
+def _recorded_reads(patch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """(SQL, rows read) of every statement the reports read from here on."""
+    reads: list[tuple[str, int]] = []
+    read = reports.read_frames
+
+    def recorded(connection: object, statements: list[frames.Statement]) -> list[pl.DataFrame]:
+        results = read(connection, statements)  # type: ignore[arg-type]
+        reads.extend((s.sql, f.height) for s, f in zip(statements, results, strict=True))
+        return results
+
+    patch.setattr(reports, "read_frames", recorded)
+    return reads
+
+
+def _judged_again(database: Database, now: int) -> int:
+    """How many tickets with clocks have codes that do not hold at ``now``."""
+    with database.read() as connection:
+        sql = (
+            "SELECT count(*) FROM tickets WHERE created_at IS NOT NULL AND NOT coalesce("
+            f"codes_from <= {now} AND {now} < codes_until, false)"
+        )
+        return int(connection.exec_driver_sql(sql).scalar_one())
+
+
+def test_compliance_counts_the_codes_kept_on_tickets(
+    database: Database, simulated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Compliance reads each clock's judged code and its ticket's fields only: the codes
+    # kept on the ticket rows (analytics/codes.py) where they hold at the report's now,
+    # else judged from the ticket's clocks, counted per combination (services/reports.py,
+    # _coded_tables). Every report equals the one from the tables read row by row: at the
+    # evaluation's instant (every code holds), a day later (running clocks have breached
+    # since: those tickets are judged again), and with the codes of a ticket in two stored
+    # before they were kept (judged again too).
+    events = [orjson.loads(line) for line in simulated.read_bytes().splitlines()]
+    now = max(parse_instant_us(event["at"]) for event in events)
+    ingested(database, SIM_CONFIG.read_text(), events, now)
+    with database.read() as connection:
+        clocks = tables_from_database_by_rows(connection, now).clocks.height
+    _in_parts(monkeypatch)
+    reads = _recorded_reads(monkeypatch)
+    assert _judged_again(database, now) == 0
+    assert assert_every_report_same(database, now) > 100
+    # The groupings without week, month or team, over the whole history (a period, weeks
+    # and months read each clock's start, teams a team clock's own team): PostgreSQL
+    # counts the combinations (a few rows), SQLite reads a row per ticket.
+    apart = {"week", "month", "team"}
+    counted = [by for by in GROUPINGS["compliance"] if not apart & {*by.split(",")}]
+    coded = [rows for sql, rows in reads if "clock_codes" in sql]
+    assert len(coded) == len(counted) == 2
+    fewer = 10 if not database.is_sqlite else 2
+    assert all(0 < rows < clocks / fewer for rows in coded)
+    later = now + 86_400_000_000
+    assert _judged_again(database, later) > 0
+    assert assert_every_report_same(database, later) > 100
+    with database.write() as connection:
+        connection.exec_driver_sql(
+            "UPDATE tickets SET clock_codes = NULL, codes_from = NULL, codes_until = NULL "
+            "WHERE id IN (SELECT id FROM tickets ORDER BY id LIMIT "
+            "(SELECT count(*) / 2 FROM tickets))"
+        )
+    assert _judged_again(database, now) > 10
+    assert assert_every_report_same(database, now) > 100
+
+
+def test_ticket_ids_of_one_hash_are_joined_on_the_ids(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL joins clocks to their tickets on hashes of the ids; were two ids to share
+    # one, the clocks would take the wrong ticket's fields: the report reads again, joining
+    # on the ids. Here every id of one length shares a hash (T1, T2, ...).
+    now = parse_instant_us(NOW)
+    ingested(database, CONFIG, EVENTS, now)
+    monkeypatch.setattr(reports, "_HASH", "length({0})::bigint")
+    reads = _recorded_reads(monkeypatch)
+    assert assert_every_report_same(database, now) > 20
+    hashed = [sql for sql, _ in reads if "length(id)::bigint" in sql]
+    if database.is_sqlite:  # SQLite joins on the ids themselves
+        assert not hashed
+    else:
+        assert hashed and any("SELECT id AS key_" in sql for sql, _ in reads)
+
+
 def test_parts_read_one_snapshot(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     # A write committed once the connections have taken their snapshot is seen by none of
     # the parts: they read as one transaction would have.
@@ -204,6 +288,43 @@ def test_parts_read_one_snapshot(database: Database, monkeypatch: pytest.MonkeyP
         after = tables_from_database(connection, now)
     assert after.clocks.filter(pl.col("ticket") == "T1").height == 0
     assert before.clocks.filter(pl.col("ticket") == "T1").height > 0
+
+
+def test_postgresql_reads_alone_when_its_snapshot_cannot_be_shared(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where pg_export_snapshot is refused (a standby in some modes), every statement is
+    # read on the first connection, one after another: the same frames, and the other
+    # connections, opened at once beforehand, are closed rather than read on outside the
+    # snapshot.
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's snapshot export")
+    now = parse_instant_us(NOW)
+    ingested(database, CONFIG, EVENTS, now)
+    with database.read() as connection:
+        expected = tables_from_database(connection, now)
+    _in_parts(monkeypatch)
+    value = adbc_reader._Reader.value
+    opened: list[int] = []
+
+    def refused(self: adbc_reader._Reader, link: object, sql: str) -> object:
+        if "pg_export_snapshot" in sql:
+            raise self.manager.Error("refused", status_code=self.manager.AdbcStatusCode.INTERNAL)
+        return value(self, link, sql)
+
+    def counted(self: adbc_reader._Reader, count: int) -> int:
+        result = open_(self, count)
+        opened.append(len(self.links))
+        return result
+
+    open_ = adbc_reader._Reader.open
+    monkeypatch.setattr(adbc_reader._Reader, "value", refused)
+    monkeypatch.setattr(adbc_reader._Reader, "open", counted)
+    with database.read() as connection:
+        alone = tables_from_database(connection, now)
+    assert_same_tables(alone, expected)
+    assert opened == [1]
+    assert alone.clocks.height > 10
 
 
 def test_sqlite_commits_after_a_report_are_seen_by_other_processes(

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from slakeeper.analytics.codes import CODED_COLUMNS, EARLIEST, LATEST, ticket_codes
 from slakeeper.analytics.facts import TicketFacts, causes_text, ticket_facts
 from slakeeper.core.clocks import Cycle
 from slakeeper.core.configuration import Configuration
@@ -23,7 +24,7 @@ from slakeeper.core.events import Event, EventType, parse_event
 from slakeeper.services.configs import configurations_of, current_number
 from slakeeper.services.marks import digest, reached_marks
 from slakeeper.store import queries, wakeups
-from slakeeper.store.queries import TICKET_COLUMNS
+from slakeeper.store.queries import CLOCK_COLUMNS, TICKET_COLUMNS
 from slakeeper.store.tickets import NO_DUE
 
 __all__ = [
@@ -174,8 +175,19 @@ def ticket_rows(
         updates.append(values)
         if result is not None:
             assert facts is not None
-            clocks.extend(_clock_values(ticket, result, facts, now))
+            rows = _clock_values(ticket, result, facts, now)
+            clocks.extend(rows)
+            values.update(_codes(rows, now))
     return results, updates, clocks
+
+
+_CODED = [CLOCK_COLUMNS.index(name) for name in CODED_COLUMNS]
+
+
+def _codes(rows: list[tuple[Any, ...]], now: int) -> dict[str, Any]:
+    """The ticket's clocks judged at ``now`` from the rows stored (analytics/codes.py)."""
+    text, since, until = ticket_codes(([row[i] for i in _CODED] for row in rows), now)
+    return {"clock_codes": text, "codes_from": since, "codes_until": until}
 
 
 def _wake_monitors(
@@ -293,6 +305,9 @@ _EMPTY_TICKET: dict[str, Any] = {
     "fields": "{}",
     "queue_due": NO_DUE,
     "risk_at": None,
+    "clock_codes": "",  # no clocks, ever
+    "codes_from": EARLIEST,
+    "codes_until": LATEST,
 }
 
 

@@ -53,7 +53,8 @@ TICKET_COLUMNS = (
     "config_version", "evaluated_at", "event_count", "created_at", "status", "is_open",
     "severity", "account", "account_tier", "tier_rank", "channel", "team", "agent", "subject",
     "policy", "fields", "queue_due", "risk_at", "next_action_at", "marks", "alerted",
-    "resolved_at", "replies", "reopens", "escalated", "csat", "first_day",
+    "resolved_at", "replies", "reopens", "escalated", "csat", "first_day", "clock_codes",
+    "codes_from", "codes_until",
 )  # fmt: skip
 CLOCK_COLUMNS = (
     "ticket", "metric", "team", "cycle", "status", "policy", "calendar", "started_at",

@@ -54,6 +54,11 @@ class TicketRow(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     csat: Mapped[float | None] = mapped_column(Float)
     first_day: Mapped[bool | None] = mapped_column(Boolean)
+    # Its clocks judged at its evaluation, one code each, and the instants [from, until)
+    # over which those codes hold (analytics/codes.py); None before revision 0008.
+    clock_codes: Mapped[str | None] = mapped_column(Text)
+    codes_from: Mapped[int | None] = mapped_column(Micros)
+    codes_until: Mapped[int | None] = mapped_column(Micros)
 
     __table_args__ = (
         # GET /api/v1/queue: open tickets by urgency (due, tier, created, id), one scan;
