@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py src/slakeeper/services/replay.py src/slakeeper/services/business_time.py
+CORE_SOURCES := $(wildcard src/slakeeper/core/*.py) src/slakeeper/services/evaluations.py src/slakeeper/services/replay.py src/slakeeper/services/business_time.py src/slakeeper/analytics/codes.py src/slakeeper/analytics/facts.py src/slakeeper/services/marks.py
 COMPILED := src/slakeeper/core/_compiled.json
 
 .PHONY: install pure demo demo-showcase test lint bench lock clean screenshots

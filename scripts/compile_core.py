@@ -37,6 +37,7 @@ MODULES = [
     "services/evaluations.py",
     "services/replay.py",
     "services/business_time.py",
+    "analytics/codes.py",
     "analytics/facts.py",
     "services/marks.py",
 ]
