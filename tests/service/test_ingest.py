@@ -306,3 +306,55 @@ def test_keyed_lookups_read_what_a_plain_filter_reads(service: Service, tmp_path
         bodies = queries.stored_bodies(connection, ids)
         assert sorted(bodies) == sorted(set(ids[:-1]))
         assert all(orjson.loads(bodies[e["id"]])["ticket"] == e["ticket"] for e in events[::3])
+
+
+def test_queue_read_of_some_columns_gives_the_page_of_all(service: Service, tmp_path: Path) -> None:
+    """The API's queue reads only the columns it shows (read_queue's ``columns``): with
+    every filter, page after page, the same tickets with the same values of those columns,
+    the same clocks, triage and cursors as reading whole rows."""
+    from slakeeper.services.tickets import QueueFilters, read_queue
+    from slakeeper.web.api.tickets import _QUEUE_COLUMNS
+
+    events = _simulated(tmp_path, tickets=40)
+    service.clock.set("2026-01-05T18:00:00Z")
+    assert service.put_config(SIM_CONFIG.read_text()).status_code == 201
+    assert service.post_events(events).status_code == 200
+    now = to_us(parse_instant("2026-01-05T18:00:00Z"))
+    with service.database.read() as connection:
+        whole = read_queue(connection, QueueFilters(), now, cursor=None, limit=500)
+    first = whole.tickets[0]
+    filters = [
+        QueueFilters(),
+        QueueFilters(team=first.team),
+        QueueFilters(agent=first.agent),
+        QueueFilters(severity=first.severity),
+        QueueFilters(tier=first.account_tier),
+        QueueFilters(channel=first.channel),
+        QueueFilters(status=first.status),
+        QueueFilters(account=first.account),
+        QueueFilters(at_risk=True),
+        QueueFilters(at_risk=False),
+        QueueFilters(breached=True),
+        QueueFilters(breached=False),
+        QueueFilters(needs_triage=False),
+        QueueFilters(team=first.team, breached=False),
+    ]
+    pages = 0
+    for chosen in filters:
+        cursor: str | None = None
+        while True:
+            with service.database.read() as connection:
+                full = read_queue(connection, chosen, now, cursor=cursor, limit=7)
+                some = read_queue(
+                    connection, chosen, now, cursor=cursor, limit=7, columns=_QUEUE_COLUMNS
+                )
+            assert [[getattr(row, name) for name in _QUEUE_COLUMNS] for row in some.tickets] == [
+                [getattr(row, name) for name in _QUEUE_COLUMNS] for row in full.tickets
+            ]
+            assert some.clocks == full.clocks and some.triage_waiting == full.triage_waiting
+            assert some.next_cursor == full.next_cursor
+            pages += bool(full.tickets)
+            cursor = full.next_cursor
+            if cursor is None:
+                break
+    assert pages > 8  # the comparisons compared pages of tickets, not empty ones

@@ -127,12 +127,21 @@ def get_queue(
         team, agent, severity, tier, channel, status, at_risk, breached, needs_triage
     )
     with database.read() as connection:
-        page = read_queue(connection, filters, now, cursor=cursor, limit=limit)
+        page = read_queue(
+            connection, filters, now, cursor=cursor, limit=limit, columns=_QUEUE_COLUMNS
+        )
     items = [
         _queue_item(row, page.clocks[row.id], now) | {"triage": page.triage_waiting.get(row.id, [])}
         for row in page.tickets
     ]
     return ExactJSONResponse({"items": items, "next_cursor": page.next_cursor})
+
+
+# The ticket columns a queue item shows (and is_breached, is_at_risk read).
+_QUEUE_COLUMNS = (
+    "id", "severity", "account", "account_tier", "channel", "team", "agent", "status",
+    "subject", "policy", "created_at", "queue_due", "risk_at",
+)  # fmt: skip
 
 
 def _queue_item(row: TicketRow, clocks: list[ClockRow], now: int) -> dict[str, Any]:
