@@ -526,8 +526,8 @@ def _coded_tables(read: Reader, now: int, fields: tuple[str, ...], postgresql: b
     per ticket (SQLite) rather than one per clock: a million tickets' clocks cost
     PostgreSQL's driver 1.5 s of CPU and the server 2 s to judge, more than two cores
     could share out under 2 s."""
-    # A ticket's codes: those kept where they hold at ``now``, else judged from its clocks
-    # (looked up by their index: a ticket's whose codes hold is never read).
+    # A ticket's codes: those kept where they hold at ``now``, else judged from its clocks,
+    # looked up by their index (the clocks of a ticket whose codes hold are not read).
     judged = _packed_sql(now, postgresql)
     kept = f"CASE WHEN codes_from <= {now} AND {now} < codes_until THEN {_CODES} ELSE ("
     if postgresql:
@@ -626,7 +626,7 @@ def _statement(
         selected.append(f"{key.format(_STORED[table].get('ticket', 'ticket'))} AS {_KEY}")
         read_schema[_KEY] = pl.Int64 if key.startswith("hash") else pl.String
     packed = judged_at is not None and table == "clocks"
-    for name in dict.fromkeys(names):  # each named as in the frame (_counted_tables)
+    for name in dict.fromkeys(names):  # each named as in the frame
         stored = _STORED[table].get(name, name)
         if packed and name in _JUDGED:
             if _PACKED not in read_schema:
