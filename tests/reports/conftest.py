@@ -14,7 +14,12 @@ from slakeeper.config import load_config
 from slakeeper.core.instants import parse_instant_us
 from slakeeper.services.reports import tables_from_file
 from tests.reports.history import CONFIG, EVENTS, NOW
-from tests.service.conftest import database, database_url, service  # noqa: F401 (fixtures)
+from tests.service.conftest import (  # noqa: F401 (fixtures)
+    database,
+    database_url,
+    postgres_url,
+    service,
+)
 
 
 def write_history(folder: Path, events: list[dict[str, object]] = EVENTS) -> tuple[Path, Path]:

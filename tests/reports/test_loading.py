@@ -30,7 +30,8 @@ from slakeeper.services.reports import (
     tables_from_database_by_rows,
 )
 from slakeeper.store import adbc_reader, frames
-from slakeeper.store.session import Database
+from slakeeper.store.migrate import upgrade
+from slakeeper.store.session import Database, create_database
 from tests.reports.conftest import simulated_days
 from tests.reports.history import CONFIG, EVENTS, NOW
 from tests.reports.test_sources import GROUPINGS, ingested
@@ -290,15 +291,16 @@ def test_parts_read_one_snapshot(database: Database, monkeypatch: pytest.MonkeyP
     assert before.clocks.filter(pl.col("ticket") == "T1").height > 0
 
 
+@pytest.mark.postgres
 def test_postgresql_reads_alone_when_its_snapshot_cannot_be_shared(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Where pg_export_snapshot is refused (a standby in some modes), every statement is
     # read on the first connection, one after another: the same frames, and the other
     # connections, opened at once beforehand, are closed rather than read on outside the
     # snapshot.
-    if database.is_sqlite:
-        pytest.skip("PostgreSQL's snapshot export")
+    database = create_database(postgres_url)
+    upgrade(database)
     now = parse_instant_us(NOW)
     ingested(database, CONFIG, EVENTS, now)
     with database.read() as connection:
@@ -322,6 +324,7 @@ def test_postgresql_reads_alone_when_its_snapshot_cannot_be_shared(
     monkeypatch.setattr(adbc_reader._Reader, "open", counted)
     with database.read() as connection:
         alone = tables_from_database(connection, now)
+    database.dispose()
     assert_same_tables(alone, expected)
     assert opened == [1]
     assert alone.clocks.height > 10
@@ -333,8 +336,6 @@ def test_sqlite_commits_after_a_report_are_seen_by_other_processes(
     # The SQLite ADBC driver's own copy of SQLite, opened and closed in this process beside
     # the standard library's connections, deleted the WAL file under them: their later
     # commits were seen by no other process. Read in a child process, it cannot.
-    from slakeeper.store.migrate import upgrade
-    from slakeeper.store.session import create_database
 
     path = tmp_path / "wal.db"
     database = create_database(f"sqlite:///{path}")
@@ -369,8 +370,6 @@ def test_sqlite_reads_alone_while_a_writer_holds_the_database(
     # An import's long transaction holds SQLite's write lock: the snapshot cannot be shared
     # (store/adbc_reader.py), so the parts are read one after another on one connection, not
     # waited for, and the figures are the same.
-    from slakeeper.store.migrate import upgrade
-    from slakeeper.store.session import create_database
 
     database = create_database(f"sqlite:///{tmp_path / 'busy.db'}")
     upgrade(database)
