@@ -14,6 +14,7 @@ from slakeeper.config import load_config
 from slakeeper.core.evaluation import evaluate
 from slakeeper.core.events import parse_event
 from slakeeper.core.instants import parse_instant, to_us
+from slakeeper.services import refresh
 from slakeeper.services.evaluations import dumps, ticket_document
 from slakeeper.simulation import load_scenario, simulate
 from slakeeper.store.events import EventRow
@@ -159,16 +160,19 @@ def _simulated(tmp_path: Path, tickets: int) -> list[dict[str, Any]]:
     return [event for event in events if event["ticket"] in keep]
 
 
-@pytest.mark.parametrize("mode", ["one by one", "shuffled batches"])
+@pytest.mark.parametrize("mode", ["one by one", "shuffled batches", "a small parse cache"])
 def test_clocks_and_queue_equal_offline_evaluate(
-    service: Service, tmp_path: Path, mode: str
+    service: Service, tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if mode == "a small parse cache":  # emptied again and again while logs are read
+        monkeypatch.setattr(refresh, "PARSED_MAX", 3)
+        monkeypatch.setattr(refresh, "_PARSED", {})
     events = _simulated(tmp_path, tickets=40)
     now = "2026-01-05T18:00:00Z"
     service.clock.set(now)
     assert service.put_config(SIM_CONFIG.read_text()).status_code == 201
     arrival = list(events)
-    if mode == "one by one":
+    if mode in ("one by one", "a small parse cache"):
         for event in arrival:
             assert service.post_events(event).status_code == 200
     else:
@@ -183,6 +187,19 @@ def test_clocks_and_queue_equal_offline_evaluate(
         assert served["clocks"] == expected["clocks"], ticket
         assert served["next_action_at"] == expected["next_action_at"], ticket
     assert _queue_ids(service) == _expected_queue(offline, events)
+    assert len(refresh._PARSED) <= refresh.PARSED_MAX
+
+
+def test_a_stored_body_parses_to_the_event_ingest_validated(service: Service) -> None:
+    event = _created("T-9") | {"fields": {"severity": "P1", "account": "acme"}}
+    assert service.post_events(event).status_code == 200
+    body = orjson.dumps(event).decode()
+    refresh._PARSED.clear()
+    first = refresh.parsed(body)
+    assert first == parse_event(event)
+    assert refresh.parsed(body) is first  # parsed once
+    refresh.remember_parsed(body, parse_event(event))
+    assert refresh.parsed(body) == first
 
 
 def _queue_ids(service: Service) -> list[str]:

@@ -24,7 +24,7 @@ from slakeeper.core.errors import ConflictError, EventError, SlaError
 from slakeeper.core.events import Event, EventType, parse_event
 from slakeeper.services.configs import configuration_of, current_number
 from slakeeper.services.intake import suggest_and_record
-from slakeeper.services.refresh import refresh_tickets
+from slakeeper.services.refresh import parsed, refresh_tickets, remember_parsed
 from slakeeper.store import queries
 from slakeeper.store.session import Database
 
@@ -195,6 +195,8 @@ def _store_checked(
             outcomes.append(exc)
             continue
         known.accept(fresh)
+        for item in fresh:  # refresh reads these bodies back as the ticket's log
+            remember_parsed(item.body, item.event)
         fresh_events += [(item.event, item.body) for item in fresh]
         rows += [
             (i.event.id, i.event.ticket, i.event.type.value, i.event.at, i.body, now, body.source)
@@ -206,7 +208,7 @@ def _store_checked(
         outcomes.append(IngestResult(len(fresh), duplicates, len(tickets)))
     if rows:
         rows += _intake(connection, fresh_events, now)
-        queries.insert_events(connection, rows)
+        queries.append_events(connection, rows)
         refresh_tickets(connection, sorted(touched), now)
     if len(touched) < len(locked):  # rows locked for a body that was refused: none stays
         queries.delete_placeholders(connection, [t for t in locked if t not in touched])
@@ -266,7 +268,7 @@ class _Known:
     def get(self, event_id: str) -> Event | None:
         found = self.events.get(event_id)
         if found is None and event_id in self.stored:
-            found = self.events[event_id] = parse_event(orjson.loads(self.stored[event_id]))
+            found = self.events[event_id] = parsed(self.stored[event_id])
         return found
 
     def fresh(self, body: Body) -> list[_Incoming]:

@@ -32,8 +32,10 @@ __all__ = [
     "assign_versions",
     "evaluate_log",
     "load_logs",
+    "parsed",
     "refresh_logs",
     "refresh_tickets",
+    "remember_parsed",
     "ticket_rows",
     "ticket_tier",
     "write_rows",
@@ -66,9 +68,33 @@ def load_logs(connection: Connection, tickets: Sequence[str]) -> dict[str, Store
         if log is None:
             version, alerted, next_action = states.get(ticket, (None, "", None))
             log = logs[ticket] = StoredLog(ticket, [], version, alerted, next_action_at=next_action)
-        log.events.append(parse_event(orjson.loads(body)))
+        log.events.append(parsed(body))
         log.received.append(received)
     return logs
+
+
+# Stored bodies parsed before, by their text: every ingest re-reads the whole log of each
+# ticket it touches, and parsing those bodies again was a sixth of a 500-event batch
+# (bench/README.md, Service). An event is a pure function of its body's text and is never
+# changed once parsed, so an entry can not go stale; a full cache is emptied, not pruned.
+_PARSED: dict[str, Event] = {}
+PARSED_MAX = 50_000
+
+
+def parsed(body: str) -> Event:
+    """The event of a stored body (:func:`parse_event` of its JSON), parsed once."""
+    event = _PARSED.get(body)
+    if event is None:
+        event = parse_event(orjson.loads(body))
+        remember_parsed(body, event)
+    return event
+
+
+def remember_parsed(body: str, event: Event) -> None:
+    """Remember ``event`` as the parse of ``body`` (ingest has parsed it to validate it)."""
+    if len(_PARSED) >= PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[body] = event
 
 
 def _applied(log: StoredLog, now: int) -> list[Event]:
