@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from slakeeper.store.events import EventRow
 from slakeeper.store.tickets import TicketRow
-from tests.service.conftest import Service
+from tests.service.conftest import EXAMPLE_CONFIG, Service
 
 GOOD = {
     "id": "e1",
@@ -88,6 +88,45 @@ def test_a_bad_query_parameter_is_422_naming_it(service: Service) -> None:
     altered = service.get("/api/v1/queue", cursor="bm90LWEtY3Vyc29y")
     assert altered.status_code == 422
     assert "cursor" in altered.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["x", "y", "z", 1],  # PostgreSQL refused these in the statement: a 503 before
+        [1, 2, 3, 4],
+        [True, 0, 0, "T-1"],
+        b'[1180591620717411303424, 0, 0, "T-1"]',
+        [1.5, 0, 0, "T-1"],
+        [0, 0, 0],
+        {"queue_due": 0},
+    ],
+    ids=["strings", "an int id", "a boolean", "past 64 bits", "a float", "three", "object"],
+)
+def test_an_altered_cursor_is_422_on_either_database(service: Service, values: Any) -> None:
+    import base64
+
+    from slakeeper.services.tickets import encode_cursor
+
+    cursor = (
+        base64.urlsafe_b64encode(values).decode()
+        if isinstance(values, bytes)
+        else encode_cursor(values)
+    )
+    answer = service.get("/api/v1/queue", cursor=cursor)
+    assert answer.status_code == 422, answer.text
+    assert "cursor" in answer.json()["detail"]
+
+
+def test_a_cursor_the_queue_gave_reads_the_next_page(service: Service) -> None:
+    assert service.put_config(EXAMPLE_CONFIG.read_text()).status_code == 201
+    created = [GOOD | {"id": f"e{n}", "ticket": f"T-{n}"} for n in range(3)]
+    assert service.post_events(created).status_code == 200
+    first = service.get("/api/v1/queue", limit=2).json()
+    second = service.get("/api/v1/queue", limit=2, cursor=first["next_cursor"]).json()
+    tickets = [item["ticket"] for item in first["items"] + second["items"]]
+    assert sorted(tickets) == ["T-0", "T-1", "T-2"]
+    assert second["next_cursor"] is None
 
 
 def test_an_unknown_ticket_is_404(service: Service) -> None:

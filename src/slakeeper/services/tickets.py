@@ -73,14 +73,19 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The values of a cursor made by :func:`encode_cursor` (InputError when altered)."""
+def decode_cursor(cursor: str, kinds: Sequence[tuple[type, ...]]) -> list[Any]:
+    """The values of a cursor made by :func:`encode_cursor`, one of ``kinds`` each
+    (InputError when altered: a value of another type would reach the database, which
+    PostgreSQL refuses and SQLite compares as it may)."""
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, orjson.JSONDecodeError):
         raise InputError("invalid cursor", path=("cursor",)) from None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != len(kinds):
         raise InputError("invalid cursor", path=("cursor",))
+    for value, allowed in zip(values, kinds, strict=True):
+        if type(value) not in allowed or (type(value) is int and abs(value) >= 2**63):
+            raise InputError("invalid cursor", path=("cursor",))
     return values
 
 
@@ -113,6 +118,7 @@ def read_ticket_events(
 
 
 _ORDER = (TicketRow.queue_due, TicketRow.tier_rank, TicketRow.created_at, TicketRow.id)
+_ORDER_KINDS = ((int,), (int,), (int, type(None)), (str,))
 
 
 def read_queue(
@@ -138,7 +144,7 @@ def read_queue(
         selected = select(*(TicketRow.__table__.c[name] for name in names))
     query = _filtered(selected.where(TicketRow.is_open), filters, now)
     if cursor is not None:
-        query = query.where(tuple_(*_ORDER) > tuple_(*decode_cursor(cursor, len(_ORDER))))
+        query = query.where(tuple_(*_ORDER) > tuple_(*decode_cursor(cursor, _ORDER_KINDS)))
     query = query.order_by(*_ORDER).limit(limit + 1)
     if connection.dialect.name == "postgresql":
         # Read the page off an index in queue order (ix_tickets_queue, or the team's or
@@ -147,12 +153,12 @@ def read_queue(
         # filter for one that leaves a few rows and sorts all that match instead: 3,333
         # heap rows fetched and sorted for ?team=, 16-30 ms at 10,000 open tickets
         # (bench/README.md, Service). Sorts are disabled for this statement alone (SET
-        # LOCAL, then RESET within the same transaction).
+        # LOCAL, then RESET within the same transaction). When the statement fails, the
+        # transaction is aborted and ends without the setting: a RESET then would fail
+        # too, and hide the statement's own error.
         connection.exec_driver_sql("SET LOCAL enable_sort = off")
-        try:
-            rows = list(connection.execute(query).all())
-        finally:
-            connection.exec_driver_sql("RESET enable_sort")
+        rows = list(connection.execute(query).all())
+        connection.exec_driver_sql("RESET enable_sort")
     else:
         rows = list(connection.execute(query).all())
     more = len(rows) > limit
