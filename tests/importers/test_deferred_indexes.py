@@ -81,6 +81,36 @@ def test_rows_are_those_of_an_import_into_tables_holding_a_row(
         assert table_rows(database, sql) == table_rows(second_database, sql), sql
 
 
+def test_an_import_with_workers_builds_every_index_with_the_same_rows(
+    database: Database, second_database: Database, tmp_path: Path
+) -> None:
+    """Workers (import events FILE at scale) write ticket and clock rows into the tables
+    whose indexes wait for the end: every index is there afterwards and the rows are those
+    of the one-process import."""
+    from slakeeper.importers.jsonl import line_item
+    from slakeeper.services.import_workers import LineSource
+
+    events = _simulated(tmp_path)
+    before = _indexes(database)
+    config = SIM_CONFIG.read_text()
+    lines = LineSource(str(events), lambda line, number: line_item(line, number, None))
+    with events.open("rb") as stream:
+        summary = import_items(
+            database,
+            read_events(stream),
+            now=to_us(parse_instant(NOW)),
+            config_text=config,
+            chunk_events=40,
+            workers=2,
+            lines=lines,
+        )
+    assert summary.committed and summary.stored > 300
+    assert _indexes(database) == before
+    assert _import(second_database, events, config_text=config, chunk_events=40).committed
+    for sql in (EVENT_SQL, TICKET_SQL, CLOCK_SQL):
+        assert table_rows(database, sql) == table_rows(second_database, sql), sql
+
+
 def test_a_refused_file_leaves_every_index_and_no_row(database: Database, tmp_path: Path) -> None:
     before = _indexes(database)
     good = _simulated(tmp_path).read_bytes().splitlines()
