@@ -14,6 +14,11 @@ import orjson
 import pytest
 from sqlalchemy import text
 
+from slakeeper.core.instants import parse_instant, to_us
+from slakeeper.importers.jsonl import line_item, read_events
+from slakeeper.services.import_workers import LineSource
+from slakeeper.services.imports import import_items
+from slakeeper.simulation import load_scenario, simulate
 from slakeeper.store.migrate import upgrade
 from slakeeper.store.session import Database, create_database
 from tests.service.conftest import (  # noqa: F401 - fixtures used by this package's tests
@@ -29,6 +34,11 @@ from tests.service.conftest import (  # noqa: F401 - fixtures used by this packa
 ROOT = Path(__file__).resolve().parents[2]
 ITALIAN_LOG = Path("/work/shared/data/helpdesk-italian/helpdesk_events.csv")
 ITALIAN_MAPPING = ROOT / "examples" / "mappings" / "helpdesk-italian.yaml"
+
+# A simulated day (simulated_history) imported at its end, and the rows compared.
+NOW = "2026-01-05T18:00:00Z"
+TICKET_SQL = "SELECT * FROM tickets ORDER BY id"
+EVENT_SQL = "SELECT id, ticket, type, at, body, received_at FROM events ORDER BY seq"
 
 
 @pytest.fixture
@@ -86,3 +96,23 @@ def table_rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
 def count(db: Database, table: str) -> int:
     """Rows in a table."""
     return int(table_rows(db, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def simulated_history(tmp_path: Path) -> Path:
+    """One simulated day of the default scenario as a JSONL file."""
+    out = tmp_path / "sim.jsonl"
+    with out.open("wb") as stream:
+        simulate(load_scenario(None), days=1, seed=11, write=stream.write)
+    return out
+
+
+def import_file(db: Database, path: Path, now: str, **options: Any) -> Any:
+    """``import_items`` over the events of a JSONL file, in this process."""
+    with path.open("rb") as stream:
+        return import_items(db, read_events(stream), now=to_us(parse_instant(now)), **options)
+
+
+def import_with_workers(db: Database, path: Path, workers: int, **options: Any) -> Any:
+    """An import whose workers read ``path`` themselves (as ``import events FILE`` does)."""
+    lines = LineSource(str(path), lambda line, number: line_item(line, number, None))
+    return import_file(db, path, NOW, workers=workers, lines=lines, **options)

@@ -13,22 +13,24 @@ from typing import Any
 from sqlalchemy import inspect
 
 from slakeeper.core.instants import parse_instant, to_us
-from slakeeper.importers.jsonl import read_events
-from slakeeper.services.imports import DEFERRED_INDEXES, import_items
-from slakeeper.simulation import load_scenario, simulate
+from slakeeper.services.imports import DEFERRED_INDEXES
+from slakeeper.store.queries import CLOCK_COLUMNS
 from slakeeper.store.session import Database
-from tests.importers.conftest import SIM_CONFIG, count, table_rows, write_jsonl
-
-NOW = "2026-01-05T18:00:00Z"
-TABLES = ("events", "tickets", "clocks")
-EVENT_SQL = "SELECT id, ticket, type, at, body, received_at FROM events ORDER BY seq"
-TICKET_SQL = "SELECT * FROM tickets ORDER BY id"
-CLOCK_SQL = (
-    "SELECT ticket, metric, team, cycle, status, policy, calendar, started_at, due_at, "
-    "target_us, elapsed_us, paused_us, fulfilled_at, breached_at, cancelled_at, objective_us, "
-    "objective_due_at, objective_status, warnings, evaluated_at, causes FROM clocks "
-    "ORDER BY ticket, metric, team, cycle"
+from tests.importers.conftest import (
+    EVENT_SQL,
+    NOW,
+    SIM_CONFIG,
+    TICKET_SQL,
+    count,
+    import_file,
+    import_with_workers,
+    simulated_history,
+    table_rows,
+    write_jsonl,
 )
+
+TABLES = ("events", "tickets", "clocks")
+CLOCK_SQL = f"SELECT {', '.join(CLOCK_COLUMNS)} FROM clocks ORDER BY ticket, metric, team, cycle"
 
 
 def _indexes(database: Database) -> list[tuple[Any, ...]]:
@@ -42,16 +44,8 @@ def _indexes(database: Database) -> list[tuple[Any, ...]]:
         )
 
 
-def _simulated(tmp_path: Path) -> Path:
-    out = tmp_path / "sim.jsonl"
-    with out.open("wb") as stream:
-        simulate(load_scenario(None), days=1, seed=11, write=stream.write)
-    return out
-
-
 def _import(database: Database, path: Path, **options: Any) -> Any:
-    with path.open("rb") as stream:
-        return import_items(database, read_events(stream), now=to_us(parse_instant(NOW)), **options)
+    return import_file(database, path, NOW, **options)
 
 
 def test_every_index_is_there_after_an_import_into_empty_tables(
@@ -59,7 +53,7 @@ def test_every_index_is_there_after_an_import_into_empty_tables(
 ) -> None:
     before = _indexes(database)
     assert {name for _, name, _, _ in before} >= set(DEFERRED_INDEXES)
-    summary = _import(database, _simulated(tmp_path), config_text=SIM_CONFIG.read_text())
+    summary = _import(database, simulated_history(tmp_path), config_text=SIM_CONFIG.read_text())
     assert summary.committed and summary.stored > 300
     assert _indexes(database) == before
 
@@ -67,7 +61,7 @@ def test_every_index_is_there_after_an_import_into_empty_tables(
 def test_rows_are_those_of_an_import_into_tables_holding_a_row(
     database: Database, second_database: Database, tmp_path: Path
 ) -> None:
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     lines = events.read_bytes().splitlines()
     head, rest = tmp_path / "head.jsonl", tmp_path / "rest.jsonl"
     head.write_bytes(lines[0] + b"\n")
@@ -87,23 +81,10 @@ def test_an_import_with_workers_builds_every_index_with_the_same_rows(
     """Workers (import events FILE at scale) write ticket and clock rows into the tables
     whose indexes wait for the end: every index is there afterwards and the rows are those
     of the one-process import."""
-    from slakeeper.importers.jsonl import line_item
-    from slakeeper.services.import_workers import LineSource
-
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     before = _indexes(database)
     config = SIM_CONFIG.read_text()
-    lines = LineSource(str(events), lambda line, number: line_item(line, number, None))
-    with events.open("rb") as stream:
-        summary = import_items(
-            database,
-            read_events(stream),
-            now=to_us(parse_instant(NOW)),
-            config_text=config,
-            chunk_events=40,
-            workers=2,
-            lines=lines,
-        )
+    summary = import_with_workers(database, events, 2, config_text=config, chunk_events=40)
     assert summary.committed and summary.stored > 300
     assert _indexes(database) == before
     assert _import(second_database, events, config_text=config, chunk_events=40).committed
@@ -113,7 +94,7 @@ def test_an_import_with_workers_builds_every_index_with_the_same_rows(
 
 def test_a_refused_file_leaves_every_index_and_no_row(database: Database, tmp_path: Path) -> None:
     before = _indexes(database)
-    good = _simulated(tmp_path).read_bytes().splitlines()
+    good = simulated_history(tmp_path).read_bytes().splitlines()
     bad = write_jsonl(tmp_path / "bad.jsonl", [line.decode() for line in good] + ["{not json"])
     summary = _import(database, bad, config_text=SIM_CONFIG.read_text(), chunk_events=40)
     assert not summary.committed
@@ -145,7 +126,7 @@ def test_an_import_killed_half_way_leaves_every_index_and_no_row(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
     before = _indexes(database)
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     assert len(events.read_bytes().splitlines()) > 300
     result = subprocess.run(
         [sys.executable, "-c", KILLED, database_url, str(events), str(to_us(parse_instant(NOW)))],

@@ -8,32 +8,30 @@ from typing import Any
 import orjson
 import pytest
 
-from slakeeper.core.instants import parse_instant, to_us
-from slakeeper.importers.jsonl import line_item, read_events
 from slakeeper.services.configs import store_config
-from slakeeper.services.import_workers import LineSource
-from slakeeper.services.imports import import_items
 from slakeeper.services.monitor import Monitor
-from slakeeper.simulation import load_scenario, simulate
 from slakeeper.store.session import Database
 from tests.importers.conftest import (
+    EVENT_SQL,
+    NOW,
     SIM_CONFIG,
+    TICKET_SQL,
     count,
+    import_file,
+    import_with_workers,
     run_cli,
+    simulated_history,
     table_rows,
     write_jsonl,
 )
 from tests.service.conftest import FixedClock, Service
 
-NOW = "2026-01-05T18:00:00Z"
-TICKET_SQL = "SELECT * FROM tickets ORDER BY id"
 CLOCK_SQL = (
     "SELECT ticket, metric, team, cycle, status, policy, calendar, started_at, due_at, "
     "target_us, elapsed_us, paused_us, fulfilled_at, breached_at, cancelled_at, objective_us, "
     "objective_due_at, objective_status, warnings, evaluated_at FROM clocks "
     "ORDER BY ticket, metric, team, cycle"
 )
-EVENT_SQL = "SELECT id, ticket, type, at, body, received_at FROM events ORDER BY seq"
 CONFIG = """\
 calendars:
   always: {timezone: UTC, weekly: 24x7}
@@ -54,13 +52,6 @@ notifiers:
 """
 
 
-def _simulated(tmp_path: Path) -> Path:
-    out = tmp_path / "sim.jsonl"
-    with out.open("wb") as stream:
-        simulate(load_scenario(None), days=1, seed=11, write=stream.write)
-    return out
-
-
 def _created(ticket: str, at: str = "2026-03-02T09:00:00Z", **extra: Any) -> dict[str, Any]:
     return {"id": f"{ticket}-c", "ticket": ticket, "type": "created", "at": at,
             "severity": "P1"} | extra  # fmt: skip
@@ -70,16 +61,11 @@ def _reply(ticket: str, at: str, event_id: str) -> dict[str, Any]:
     return {"id": event_id, "ticket": ticket, "type": "message", "at": at, "author": "agent"}
 
 
-def _import_file(database: Database, path: Path, now: str, **options: Any) -> Any:
-    with path.open("rb") as stream:
-        return import_items(database, read_events(stream), now=to_us(parse_instant(now)), **options)
-
-
 @pytest.mark.parametrize(("chunk", "workers"), [(7, 0), (60, 1), (100_000, 0)])
 def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
     service: Service, second_database: Database, tmp_path: Path, chunk: int, workers: int
 ) -> None:
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     lines = events.read_bytes().splitlines()
     assert len(lines) > 300
     service.clock.set(NOW)
@@ -87,7 +73,7 @@ def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
     for start in range(0, len(lines), 50):
         batch = [orjson.loads(line) for line in lines[start : start + 50]]
         assert service.post_events(batch).status_code == 200
-    summary = _import_file(
+    summary = import_file(
         second_database,
         events,
         NOW,
@@ -103,12 +89,6 @@ def test_import_stores_the_same_tickets_events_and_clocks_as_api_ingest(
     assert summary.clocks == count(second_database, "clocks")
 
 
-def _import_with_workers(database: Database, path: Path, workers: int, **options: Any) -> Any:
-    """An import whose workers read ``path`` themselves (as ``import events FILE`` does)."""
-    lines = LineSource(str(path), lambda line, number: line_item(line, number, None))
-    return _import_file(database, path, NOW, workers=workers, lines=lines, **options)
-
-
 def _summary_figures(summary: Any) -> tuple[Any, ...]:
     return (summary.committed, summary.read, summary.stored, summary.duplicates,
             summary.tickets, summary.clocks, [str(p) for p in summary.problems])  # fmt: skip
@@ -118,7 +98,7 @@ def _summary_figures(summary: Any) -> tuple[Any, ...]:
 def test_workers_reading_the_file_store_what_one_process_stores(
     database: Database, second_database: Database, tmp_path: Path, workers: int
 ) -> None:
-    lines = _simulated(tmp_path).read_bytes().splitlines()
+    lines = simulated_history(tmp_path).read_bytes().splitlines()
     first = tmp_path / "first.jsonl"
     first.write_bytes(b"\n".join(lines[: len(lines) * 2 // 5]) + b"\n")
     # The second file: lines stored by the first (duplicates of the database), tickets
@@ -134,8 +114,8 @@ def test_workers_reading_the_file_store_what_one_process_stores(
     )  # fmt: skip
     summaries = []
     for db, processes in ((database, 0), (second_database, workers)):
-        _import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
-        summary = _import_with_workers(db, second, processes, skip_invalid=True, chunk_events=60)
+        import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
+        summary = import_with_workers(db, second, processes, skip_invalid=True, chunk_events=60)
         summaries.append(_summary_figures(summary))
     assert summaries[0] == summaries[1]
     assert summaries[0][0] and summaries[0][3] > 0 and len(summaries[0][6]) == 4
@@ -156,18 +136,18 @@ def test_workers_start_at_the_first_new_event_and_not_for_a_file_already_stored(
     forks: list[int] = []
     start = Workers.start
     monkeypatch.setattr(Workers, "start", lambda self, *a: (forks.append(1), start(self, *a)))
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     lines = events.read_bytes().splitlines()
     first = tmp_path / "first.jsonl"
     first.write_bytes(b"\n".join(lines[: len(lines) // 2]) + b"\n")
     summaries = []
     for db, processes in ((database, 0), (second_database, 2)):
-        _import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
+        import_file(db, first, NOW, config_text=SIM_CONFIG.read_text())
         forks.clear()
-        again = _import_with_workers(db, first, processes, chunk_events=40)
+        again = import_with_workers(db, first, processes, chunk_events=40)
         assert again.committed and again.stored == 0 and again.duplicates == len(lines) // 2
         assert forks == []  # nothing new: nothing to evaluate
-        summary = _import_with_workers(db, events, processes, chunk_events=40)
+        summary = import_with_workers(db, events, processes, chunk_events=40)
         assert forks == ([1] if processes else [])
         summaries.append(_summary_figures(summary))
     assert summaries[0] == summaries[1]
@@ -179,7 +159,7 @@ def test_workers_start_at_the_first_new_event_and_not_for_a_file_already_stored(
 def test_a_second_import_of_the_same_file_stores_nothing(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     first = run_cli("import", "events", str(events), "--config", str(SIM_CONFIG),
                     db_url=database_url, now=NOW)  # fmt: skip
     assert first.returncode == 0, first.stderr
@@ -238,7 +218,7 @@ def test_problems_past_the_first_twenty_are_counted_by_kind(
 ) -> None:
     lines: list[dict[str, Any] | str] = ["{bad"] * 25 + [_created(f"T-{n}") | {"at": "soon"}
                                                         for n in range(5)]  # fmt: skip
-    summary = _import_file(database, write_jsonl(tmp_path / "e.jsonl", lines), NOW)
+    summary = import_file(database, write_jsonl(tmp_path / "e.jsonl", lines), NOW)
     assert not summary.committed and summary.problem_count == 30
     assert [p.line for p in summary.problems] == list(range(1, 21))
     assert dict(summary.unshown_kinds()) == {"invalid JSON": 5, "at": 5}
@@ -247,9 +227,9 @@ def test_problems_past_the_first_twenty_are_counted_by_kind(
 def test_an_id_stored_with_another_payload_is_a_conflict(
     database: Database, tmp_path: Path
 ) -> None:
-    _import_file(database, write_jsonl(tmp_path / "a.jsonl", [_created("T-1")]), NOW)
+    import_file(database, write_jsonl(tmp_path / "a.jsonl", [_created("T-1")]), NOW)
     changed = write_jsonl(tmp_path / "b.jsonl", [_created("T-2"), _created("T-1", severity="P2")])
-    summary = _import_file(database, changed, NOW)
+    summary = import_file(database, changed, NOW)
     assert not summary.committed
     assert [str(p) for p in summary.problems] == [
         "line 2: id: event id 'T-1-c' is known with a different payload (the database)"
@@ -291,7 +271,7 @@ def test_thresholds_crossed_before_the_import_are_historic_and_never_delivered(
     )
     with database.write() as connection:
         store_config(connection, text=CONFIG, author="test", now=0)
-    summary = _import_file(database, events, "2026-03-03T12:00:00Z")
+    summary = import_file(database, events, "2026-03-03T12:00:00Z")
     assert summary.committed
     clock = FixedClock()
     clock.set("2026-03-03T12:00:00Z")
@@ -306,11 +286,11 @@ def test_thresholds_crossed_before_the_import_are_historic_and_never_delivered(
 def test_the_command_with_workers_stores_what_it_stores_without(
     database_url: str, database: Database, second_database: Database, tmp_path: Path
 ) -> None:
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     with_workers = run_cli("import", "events", str(events), "--config", str(SIM_CONFIG),
                            "--workers", "1", db_url=database_url, now=NOW)  # fmt: skip
     assert with_workers.returncode == 0, with_workers.stderr
-    summary = _import_file(second_database, events, NOW, config_text=SIM_CONFIG.read_text())
+    summary = import_file(second_database, events, NOW, config_text=SIM_CONFIG.read_text())
     assert summary.committed and f"stored {summary.stored:,} for" in with_workers.stdout
     for sql in (TICKET_SQL, CLOCK_SQL):
         assert table_rows(database, sql) == table_rows(second_database, sql), sql
@@ -319,7 +299,7 @@ def test_the_command_with_workers_stores_what_it_stores_without(
 def test_progress_shows_a_bar_on_stderr_when_asked_and_nothing_otherwise(
     database_url: str, tmp_path: Path
 ) -> None:
-    events = _simulated(tmp_path)
+    events = simulated_history(tmp_path)
     shown = run_cli("import", "events", str(events), "--progress", db_url=database_url, now=NOW)
     assert shown.returncode == 0, shown.stderr
     assert "importing sim.jsonl" in shown.stderr
